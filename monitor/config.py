@@ -1,0 +1,168 @@
+"""config.yaml -> validated Config; every error is one line naming the file and the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = "config.yaml"
+DEFAULT_ARCHIVE = "archive.db"
+USER_AGENT = (
+    "county-lines-monitor/0.1 (+https://github.com/county-lines-monitor/monitor; "
+    "polls public news feeds politely)"
+)
+_INTERVAL = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased as the one line a user should read."""
+
+
+def parse_interval(text: str | int) -> int:
+    """Seconds in '30m', '1h', '2h30m', '1d' or a bare number of seconds."""
+    if isinstance(text, int):
+        seconds = text
+    else:
+        match = _INTERVAL.match(str(text).strip())
+        if not match or not any(match.groups()):
+            raise ValueError(f"{text!r} is not an interval like 30m, 2h or 1d")
+        d, h, m, s = (int(g or 0) for g in match.groups())
+        seconds = d * 86400 + h * 3600 + m * 60 + s
+    if seconds < 60:
+        raise ValueError(f"{text!r} is shorter than the 1 minute minimum")
+    return seconds
+
+
+class Selectors(BaseModel):
+    """CSS selectors (Scrapy syntax, ::text and ::attr() allowed) for an HTML listing."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str
+    link: str
+    title: str | None = None
+    date: str | None = None
+    summary: str | None = None
+
+
+class Source(BaseModel):
+    """One watched feed or listing."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    url: str
+    type: Literal["feed", "html"] = "feed"
+    kind: Literal["police", "gov", "press", "aggregator"] = "press"
+    force: str | None = None
+    publisher: str | None = None
+    every: int = 1800
+    enabled: bool = True
+    selectors: Selectors | None = None
+    preset: Literal["soh-listing"] | None = None
+    date_format: str | None = None
+    fetch_articles: bool | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _interval(cls, value: str | int) -> int:
+        return parse_interval(value)
+
+    @property
+    def id(self) -> str:
+        """The slug used as the primary key in the archive."""
+        return self.name
+
+    @property
+    def should_fetch_articles(self) -> bool:
+        """Aggregators link to interstitials, not articles, unless told otherwise."""
+        if self.fetch_articles is not None:
+            return self.fetch_articles
+        return self.kind != "aggregator"
+
+
+class Config(BaseModel):
+    """The whole config file."""
+
+    model_config = ConfigDict(extra="forbid")
+    archive: str = DEFAULT_ARCHIVE
+    user_agent: str = USER_AGENT
+    timeout: int = Field(default=30, ge=1, le=600)
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    cycle_timeout: int = Field(default=900, ge=10)
+    sources: list[Source]
+
+    def source(self, name: str) -> Source:
+        """The named source, or a ConfigError listing the names there are."""
+        for src in self.sources:
+            if src.name == name:
+                return src
+        names = ", ".join(s.name for s in self.sources)
+        raise ConfigError(f"no source named {name!r}; configured: {names}")
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _one_line(path: str, error: ValidationError, data: object) -> str:
+    first = error.errors()[0]
+    key = _key(tuple(first["loc"]))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"{path}: {key}: {msg}"
+
+
+def _check_unique(path: str, cfg: Config) -> None:
+    seen: set[str] = set()
+    for i, src in enumerate(cfg.sources):
+        if src.name in seen:
+            raise ConfigError(f"{path}: sources[{i}].name: duplicate name {src.name!r}")
+        seen.add(src.name)
+        if src.type == "html" and not (src.selectors or src.preset):
+            raise ConfigError(f"{path}: sources[{i}]: an html source needs selectors or preset")
+
+
+def parse(text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None) -> Config:
+    """Validate config text; `substitutions` fill {{NAME}} placeholders (the demo's loopback base)."""
+    for name, value in (substitutions or {}).items():
+        text = text.replace("{{" + name + "}}", value)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'sources' list")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(path, exc, data)) from None
+    _check_unique(path, cfg)
+    return cfg
+
+
+def load(path: str | Path = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None) -> Config:
+    """Read and validate a config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config: {exc.strerror}") from None
+    return parse(text, str(p), substitutions)

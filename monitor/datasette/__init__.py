@@ -1,0 +1,1 @@
+"""Bundled Datasette metadata, queries and templates for browsing the archive."""

@@ -1,0 +1,39 @@
+"""Dates from feeds and listings -> UTC ISO 8601; naive UK times are read as Europe/London."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def from_struct(value: time.struct_time | None) -> str | None:
+    """feedparser's *_parsed fields are already UTC struct_times."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC).isoformat()
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_local(text: str | None, fmt: str | None = None) -> str | None:
+    """A listing's date string (UK day-first, no zone means London) in UTC, or None."""
+    if not text or not text.strip():
+        return None
+    cleaned = text.strip().removeprefix("Published:").strip()
+    try:
+        if fmt:
+            when = datetime.strptime(cleaned, fmt)
+        else:
+            when = dateutil_parser.parse(cleaned, dayfirst=True, fuzzy=True)
+    except (ValueError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=LONDON)
+    return when.astimezone(UTC).isoformat()

@@ -1,0 +1,102 @@
+"""Feed bytes -> entries: feedparser on io.BytesIO (never a str: it may open it) under a time limit."""
+
+from __future__ import annotations
+
+import io
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from monitor import dates, dedupe, text
+
+PARSE_SECONDS = 10
+
+
+class NotAFeed(Exception):
+    """The body is not RSS, Atom or RDF (a challenge page served as 200, an error page...)."""
+
+
+@dataclass
+class FeedItem:
+    """The fields we keep from one feed entry, already plain text."""
+
+    url: str
+    title: str
+    guid: str | None
+    summary: str
+    published: str | None
+    publisher: str | None
+
+
+@contextmanager
+def _time_limit(seconds: int) -> Iterator[None]:
+    """SIGALRM bound on a parse; only possible on the main thread, elsewhere the size cap holds."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _timeout(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"feed took over {seconds}s to parse")
+
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def parse(body: bytes, base_url: str) -> list[FeedItem]:
+    """Entries of an RSS/Atom/RDF document; raises NotAFeed for anything else."""
+    import feedparser  # lazy: unchanged re-polls never parse
+
+    if not body.strip():
+        raise NotAFeed("empty body")
+    with _time_limit(PARSE_SECONDS):
+        parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": base_url})
+    if not parsed.get("version") and not parsed.entries:
+        reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF root element"
+        raise NotAFeed(f"not a feed: {str(reason)[:120]}")
+    return [item for entry in parsed.entries if (item := _item(entry, base_url))]
+
+
+def _link(entry: Any, base_url: str) -> str | None:
+    """The entry's article link, resolved and http(s) only (xml:base may point anywhere)."""
+    href = entry.get("link")
+    for link in entry.get("links", []):
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            href = link["href"]
+            break
+    if not href:
+        guid = entry.get("id", "")
+        href = guid if guid.startswith(("http://", "https://")) else None
+    if not href:
+        return None
+    url = urljoin(base_url, href.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _item(entry: Any, base_url: str) -> FeedItem | None:
+    url = _link(entry, base_url)
+    title = text.plain(entry.get("title"))
+    if not url or not title:
+        return None
+    source = entry.get("source") or {}
+    publisher = text.plain(source.get("title")) or None
+    if publisher:
+        stripped, suffix = dedupe.split_publisher(title)
+        if suffix and suffix.lower() == publisher.lower():
+            title = stripped
+    return FeedItem(
+        url=url,
+        title=title,
+        guid=(entry.get("id") or None),
+        summary=text.plain(entry.get("summary")),
+        published=dates.from_struct(entry.get("published_parsed") or entry.get("updated_parsed")),
+        publisher=publisher,
+    )

@@ -1,0 +1,81 @@
+"""The item contract that flows from spiders through pipelines into the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+METRICS: dict[str, str] = {
+    "lines_closed": "count",
+    "arrests": "count",
+    "charged": "count",
+    "weapons_seized": "count",
+    "firearms_seized": "count",
+    "drugs_value_gbp": "GBP",
+    "drugs_weight_kg": "kg",
+    "cash_seized_gbp": "GBP",
+    "safeguarded": "count",
+    "warrants_executed": "count",
+    "vehicles_seized": "count",
+    "phones_seized": "count",
+    "cuckooing_visits": "count",
+    "sentence_years": "years",
+    "funding_gbp": "GBP",
+}
+QUALIFIERS = ("exact", "more_than", "less_than", "about", "at_least", "up_to")
+SCOPES = ("national", "regional", "force", "case")
+
+
+@dataclass
+class Figure:
+    """One headline figure and the sentence that states it (offsets index the article text)."""
+
+    metric: str
+    value: float
+    unit: str
+    qualifier: str = "exact"
+    scope: str | None = None
+    evidence: str = ""
+    start: int | None = None
+    end: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The public shape printed by `monitor extract`."""
+        return {
+            "metric": self.metric,
+            "value": self.value,
+            "unit": self.unit,
+            "qualifier": self.qualifier,
+            "scope": self.scope,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class Entry:
+    """One feed or listing item, as the spider saw it; `url` is canonical, `original_url` as given."""
+
+    source_id: str
+    url: str
+    original_url: str
+    title: str
+    guid: str | None = None
+    summary: str = ""
+    published: str | None = None
+    publisher: str | None = None
+    fetch: bool = True
+
+
+@dataclass
+class Article:
+    """An entry plus what the pipeline learned from its page."""
+
+    entry: Entry
+    body: str = ""
+    fetched_at: str | None = None
+    http_status: int | None = None
+    content_hash: str | None = None
+    relevant: bool = False
+    matched_terms: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    story_id: int | None = None
+    raw: bytes = b""  # the fetched page, dropped once its text is extracted

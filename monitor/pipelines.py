@@ -1,0 +1,136 @@
+"""Thin item pipelines, one domain call each; the order lives in settings.ITEM_PIPELINES."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from sqlite_utils import Database
+
+from monitor import archive, dedupe, figures, relevance, text
+from monitor.items import Article
+
+
+def archive_for(crawler: Crawler) -> Database:
+    """The run's archive connection, shared by every component of this crawler."""
+    db = getattr(crawler, "monitor_db", None)
+    if db is None:
+        db = archive.open_archive(crawler.settings.get("MONITOR_DB", "archive.db"))
+        crawler.monitor_db = db  # type: ignore[attr-defined]
+    return db
+
+
+class CanonicalisePipeline:
+    """One URL per article however a feed decorated it (tracking parameters, fragments)."""
+
+    def process_item(self, item: Article) -> Article:
+        item.entry.url = dedupe.canonical_url(item.entry.original_url)
+        return item
+
+
+class SkipArchivedPipeline:
+    """Drop entries already archived (or seen earlier in this run) before any page is fetched."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SkipArchivedPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Article) -> Article:
+        e = item.entry
+        key = e.url
+        if key in self.seen or archive.is_archived(archive_for(self.crawler), e.url, e.source_id,
+                                                   e.guid):
+            raise DropItem(f"already archived: {e.url}")
+        self.seen.add(key)
+        if e.guid:
+            self.seen.add(f"{e.source_id}\0{e.guid}")
+        return item
+
+
+class FetchPipeline:
+    """Fetch the article page only when the entry could be about county lines."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FetchPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Article) -> Article:
+        e = item.entry
+        if not e.fetch or not relevance.is_candidate(e.title, e.summary):
+            return item
+        request = scrapy.Request(e.original_url, meta={"handle_httpstatus_all": True},
+                                 dont_filter=True)
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception:  # the entry is still archived, from its feed fields
+            self.crawler.stats.inc_value("monitor/article_fetch_failed")
+            return item
+        item.http_status = response.status
+        item.fetched_at = archive.now_iso()
+        self.crawler.stats.inc_value("monitor/articles_fetched")
+        if response.status == 200 and isinstance(response, scrapy.http.TextResponse):
+            item.raw = response.body
+        return item
+
+
+class TextPipeline:
+    """Main text from the fetched page; the feed's summary when there is no page."""
+
+    def process_item(self, item: Article) -> Article:
+        item.body = text.main_text(item.raw, item.entry.url) if item.raw else item.entry.summary
+        item.raw = b""
+        return item
+
+
+class RelevancePipeline:
+    """Decide on headline plus text, and keep the terms that decided it."""
+
+    def process_item(self, item: Article) -> Article:
+        item.relevant, item.matched_terms = relevance.assess(item.entry.title, item.body)
+        return item
+
+
+class FiguresPipeline:
+    """Headline figures of relevant articles, each with its evidence sentence."""
+
+    def process_item(self, item: Article) -> Article:
+        if item.relevant:
+            item.figures = figures.extract(item.body)
+        return item
+
+
+class FingerprintPipeline:
+    """The content hash that exact-duplicate story matching uses."""
+
+    def process_item(self, item: Article) -> Article:
+        if item.body:
+            item.content_hash = dedupe.content_hash(item.body)
+        return item
+
+
+class ArchivePipeline:
+    """Append the article, its figures and its story link in one transaction."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Article) -> Article:
+        run_id: Any = self.crawler.settings.get("MONITOR_RUN_ID")
+        counts = archive.save_article(archive_for(self.crawler), item, run_id,
+                                      figures.EXTRACTOR_VERSION)
+        for key, value in counts.items():
+            self.crawler.stats.inc_value(f"monitor/{key}", value)
+        return item

@@ -1,0 +1,124 @@
+"""The archive schema as ordered sqlite-utils migrations: one function per change, named for it."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("monitor")
+
+
+@migrations()
+def m001_create_sources(db: Database) -> None:
+    db["sources"].create(
+        {
+            "id": str, "name": str, "url": str, "type": str, "kind": str, "force": str,
+            "publisher": str, "enabled": int, "every_seconds": int, "etag": str,
+            "last_modified": str, "body_hash": str, "last_polled_at": str,
+            "last_success_at": str, "last_new_item_at": str, "error_score": float,
+            "status": str, "last_error": str, "next_poll_at": str, "redirects_seen": int,
+        },
+        pk="id",
+        defaults={"error_score": 0.0, "status": "ok", "enabled": 1, "redirects_seen": 0},
+    )
+
+
+@migrations()
+def m002_create_runs_and_polls(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int, "started_at": str, "finished_at": str, "trigger": str, "status": str,
+            "sources_polled": int, "sources_failed": int, "entries_seen": int,
+            "articles_fetched": int, "articles_new": int, "stories_new": int, "figures_new": int,
+        },
+        pk="id",
+        defaults={k: 0 for k in ("sources_polled", "sources_failed", "entries_seen",
+                                 "articles_fetched", "articles_new", "stories_new",
+                                 "figures_new")},
+    )
+    db["polls"].create(
+        {
+            "id": int, "run_id": int, "source_id": str, "polled_at": str, "http_status": int,
+            "entries": int, "new_entries": int, "error": str, "duration_ms": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
+    )
+    db["polls"].create_index(["source_id", "id"])
+
+
+@migrations()
+def m003_create_stories_articles_figures(db: Database) -> None:
+    db["stories"].create(
+        {
+            "id": int, "title": str, "first_published": str, "first_seen": str,
+            "last_seen": str, "origin_article_id": int, "article_count": int,
+        },
+        pk="id",
+    )
+    db["stories"].create_index(["first_published"])
+    db["articles"].create(
+        {
+            "id": int, "url": str, "original_url": str, "source_id": str, "guid": str,
+            "publisher": str, "title": str, "summary": str, "body": str, "published": str,
+            "fetched_at": str, "http_status": int, "content_hash": str, "relevant": int,
+            "matched_terms": str, "story_id": int, "run_id": int,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("story_id", "stories", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source_id", "guid"])
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["story_id"])
+    db["articles"].enable_fts(["title", "body"], create_triggers=True)
+    db["figures"].create(
+        {
+            "id": int, "article_id": int, "story_id": int, "metric": str, "value": float,
+            "unit": str, "qualifier": str, "scope": str, "evidence": str,
+            "evidence_start": int, "evidence_end": int, "extractor": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("story_id", "stories", "id")],
+    )
+    db["figures"].create_index(["article_id"])
+    db["figures"].create_index(["story_id", "metric"])
+
+
+STORY_FIGURES = """
+SELECT f.id AS figure_id, s.id AS story_id, s.first_published, s.title AS story_title,
+       f.metric, f.value, f.unit, f.qualifier, f.scope, f.evidence,
+       COALESCE(o.publisher, src.name) AS origin_publisher, src.kind AS origin_kind,
+       src.force AS force, o.url AS origin_url, a.url AS figure_url, f.extractor
+FROM figures f
+JOIN stories s ON s.id = f.story_id
+JOIN articles a ON a.id = f.article_id
+JOIN articles o ON o.id = s.origin_article_id
+LEFT JOIN sources src ON src.id = o.source_id
+WHERE f.article_id = s.origin_article_id
+   OR (NOT EXISTS (SELECT 1 FROM figures x
+                   WHERE x.article_id = s.origin_article_id AND x.metric = f.metric)
+       AND f.article_id = (SELECT MIN(y.article_id) FROM figures y
+                           WHERE y.story_id = s.id AND y.metric = f.metric))
+"""
+
+SOURCE_HEALTH = """
+SELECT s.id, s.name, s.kind, s.type, s.status, s.enabled, s.error_score, s.last_error,
+       s.last_polled_at, s.last_success_at, s.last_new_item_at, s.next_poll_at,
+       CAST(julianday('now') - julianday(COALESCE(s.last_new_item_at, s.last_success_at))
+            AS INTEGER) AS days_since_new_item,
+       CASE WHEN s.last_success_at IS NOT NULL
+             AND julianday('now') - julianday(COALESCE(s.last_new_item_at, s.last_success_at)) > 14
+            THEN 1 ELSE 0 END AS quiet_14_days,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id) AS polls,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id AND p.error IS NOT NULL)
+           AS failed_polls,
+       (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.relevant = 1)
+           AS relevant_articles
+FROM sources s
+"""
+
+
+@migrations()
+def m004_create_views(db: Database) -> None:
+    db.create_view("story_figures", STORY_FIGURES)
+    db.create_view("source_health", SOURCE_HEALTH)

@@ -1,0 +1,69 @@
+"""HTML -> plain text: the article's main text (trafilatura) and feed snippets (lxml)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+
+
+def plain(fragment: str | None) -> str:
+    """Feed titles and summaries as plain text: entities (even double-escaped) and tags removed."""
+    if not fragment:
+        return ""
+    text = fragment
+    for _ in range(3):  # Google News double-escapes its descriptions
+        unescaped = html.unescape(text)
+        if unescaped == text and not _TAG.search(text):
+            break
+        text = _TAG.sub(" ", unescaped)
+    return _SPACE.sub(" ", text).strip()
+
+
+def tidy(text: str) -> str:
+    """One space between words, one blank line between paragraphs."""
+    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def main_text(page: bytes | str, url: str | None = None) -> str:
+    """The article body without navigation, cookie banners and footers."""
+    import trafilatura  # imported lazily: ~0.3 s that an unchanged re-poll never needs
+
+    if isinstance(page, bytes):
+        page = page.decode("utf-8", errors="replace") if not _declares_other(page) else page
+    body = trafilatura.extract(
+        page, url=url, include_comments=False, include_tables=True, favor_precision=True,
+        deduplicate=False,
+    )
+    if not body:
+        body = _fallback(page)
+    return tidy(body or "")
+
+
+def _declares_other(page: bytes) -> bool:
+    """Leave non-UTF-8 pages as bytes so the parser honours their declared charset."""
+    head = page[:2048].lower()
+    return b"charset" in head and b"utf-8" not in head and b"utf8" not in head
+
+
+def _fallback(page: str | bytes) -> str:
+    """Plain lxml text when trafilatura finds no main block (short pages, odd markup)."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(page)
+    except (ValueError, TypeError, Exception):  # lxml raises ParserError on empty documents
+        return ""
+    for bad in tree.xpath("//script|//style|//nav|//footer|//header|//noscript"):
+        bad.drop_tree()
+    return tree.text_content()
+
+
+def is_html_text(data: bytes | str) -> bool:
+    """Does a plain-text input look like an HTML page (for `monitor extract`)?"""
+    head = data[:1024].lower() if isinstance(data, bytes) else data[:1024].lower().encode()
+    return b"<html" in head or b"<!doctype html" in head or b"<body" in head or b"<p>" in head

@@ -1,0 +1,134 @@
+"""MonitorSpider: what every source kind shares (source lookup, conditional GET, poll results)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from monitor import config as config_mod
+from monitor.config import Source
+from monitor.items import Article, Entry
+
+# Statuses that say something about the source itself, not about the network.
+HARD_STATUSES = {401, 403, 404, 410, 451}
+
+
+class MonitorSpider(scrapy.Spider):
+    """Polls each given source once; subclasses turn a 200 body into Articles."""
+
+    source_type = ""
+
+    def __init__(
+        self,
+        sources: list[Source] | str | None = None,
+        states: dict[str, dict[str, Any]] | None = None,
+        config: str = config_mod.DEFAULT_CONFIG,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if sources is None or isinstance(sources, str):  # `scrapy crawl feed -a sources=a,b`
+            cfg = config_mod.load(config)
+            names = [n for n in (sources or "").split(",") if n]
+            sources = [cfg.source(n) for n in names] or [
+                s for s in cfg.sources if s.type == self.source_type and s.enabled]
+        self.sources = {s.id: s for s in sources}
+        self.states = states or {}
+        self.results: dict[str, dict[str, Any]] = {}
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for source in self.sources.values():
+            yield self.poll_request(source)
+
+    def poll_request(self, source: Source) -> scrapy.Request:
+        """A conditional GET for the source's listing or feed, keeping every status for us."""
+        state = self.states.get(source.id, {})
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
+        self.results[source.id] = {"started": time.monotonic(), "entries": 0}
+        return scrapy.Request(
+            state.get("url") or source.url, headers=headers, callback=self.parse_poll,
+            errback=self.poll_failed, dont_filter=True,
+            meta={"source_id": source.id, "handle_httpstatus_all": True},
+        )
+
+    def parse_poll(self, response: Response) -> Iterable[Article]:
+        """Record the poll's outcome, then let the subclass read a fresh body."""
+        source = self.sources[response.meta["source_id"]]
+        result = self.results[source.id]
+        result.update(http_status=response.status, duration_ms=self._elapsed(result))
+        if response.status == 304:
+            return
+        if response.status >= 400:
+            self._http_error(result, response)
+            return
+        reasons = response.meta.get("redirect_reasons") or []
+        if reasons and all(r in (301, 308) for r in reasons):
+            result["permanent_redirect"] = response.url
+        body_hash = hashlib.sha1(response.body).hexdigest()
+        result.update(
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            body_hash=body_hash,
+        )
+        if body_hash == self.states.get(source.id, {}).get("body_hash"):
+            return  # validators lied (or were absent): same bytes as last time
+        try:
+            articles = list(self.read(source, response))
+        except Exception as exc:  # hostile input: any parser failure is this source's error
+            result.update(error=f"{type(exc).__name__}: {exc}"[:300], error_kind="hard")
+            result.pop("body_hash", None)
+            return
+        result["entries"] = len(articles)
+        yield from articles
+
+    def read(self, source: Source, response: Response) -> Iterable[Article]:
+        """Subclasses: the Articles (entries only, not yet fetched) in a 200 body."""
+        raise NotImplementedError
+
+    def poll_failed(self, failure: Failure) -> None:
+        """Network-level failure (DNS, refused, timeout): a transient error for the source."""
+        source_id = failure.request.meta["source_id"]
+        result = self.results[source_id]
+        result.update(
+            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300],
+            error_kind="transient", network=True, duration_ms=self._elapsed(result),
+        )
+
+    def _http_error(self, result: dict[str, Any], response: Response) -> None:
+        status = response.status
+        result["error"] = f"HTTP {status}"
+        result["error_kind"] = "hard" if status in HARD_STATUSES else "transient"
+        if status == 410:
+            result["status"] = "gone"
+        elif status in (401, 403, 451):
+            result["status"] = "blocked"
+        retry_after = _header(response, b"Retry-After")
+        if retry_after and retry_after.isdigit():
+            result["retry_after"] = int(retry_after)
+
+    @staticmethod
+    def _elapsed(result: dict[str, Any]) -> int:
+        return int((time.monotonic() - result["started"]) * 1000)
+
+    @staticmethod
+    def article(source: Source, url: str, title: str, **fields: Any) -> Article:
+        """An Article holding only what the listing said; the pipeline does the rest."""
+        entry = Entry(
+            source_id=source.id, url=url, original_url=url, title=title,
+            publisher=fields.pop("publisher", None) or source.publisher or source.force,
+            fetch=source.should_fetch_articles, **fields,
+        )
+        return Article(entry=entry)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

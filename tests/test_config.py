@@ -1,0 +1,68 @@
+"""config.yaml validation: every mistake is one line naming the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor import config
+from tests.conftest import ROOT, monitor
+
+GOOD = "sources:\n  - name: gmp\n    url: https://example.org/feed\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sources: [\n", "c.yaml: not valid YAML at line 2"),
+        ("sources:\n  - name: a\n    url: ftp://x/y\n", "c.yaml: sources[0].url: 'ftp://x/y' is not an http(s) URL"),
+        (GOOD + "    every: soon\n", "c.yaml: sources[0].every: 'soon' is not an interval"),
+        (GOOD + "    every: 10s\n", "c.yaml: sources[0].every: '10s' is shorter than the 1 minute"),
+        (GOOD + "    colour: red\n", "c.yaml: sources[0].colour: unknown key"),
+        (GOOD + "archiv: x.db\n", "c.yaml: archiv: unknown key"),
+        (GOOD + "  - name: gmp\n    url: https://example.org/2\n", "c.yaml: sources[1].name: duplicate"),
+        ("sources:\n  - name: npcc\n    url: https://e.org/\n    type: html\n", "c.yaml: sources[0]: an html source needs"),
+        (GOOD + "    type: html\n    preset: joomla\n", "c.yaml: sources[0].preset: Input should be 'soh-listing'"),
+        ("- just a list\n", "c.yaml: expected a mapping"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_key(text: str, message: str) -> None:
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(text, "c.yaml")
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_intervals_parse_to_seconds() -> None:
+    cfg = config.parse(GOOD + "    every: 2h30m\n")
+    assert cfg.sources[0].every == 9000
+    assert config.parse(GOOD).sources[0].every == 1800
+
+
+def test_shipped_config_is_valid_and_covers_the_recommended_sources() -> None:
+    cfg = config.load(ROOT / "config.yaml")
+    kinds = {s.kind for s in cfg.sources}
+    assert kinds == {"police", "gov", "press", "aggregator"}
+    urls = " ".join(s.url for s in cfg.sources)
+    for needle in ("gmp.police.uk", "westmidlands.police.uk", "merseyside.police.uk",
+                   "news.met.police.uk", "nationalcrimeagency.gov.uk", "gov.uk/government",
+                   "keywords=county+lines", "feeds.bbci.co.uk", "news.google.com",
+                   "manchestereveningnews", "dailyecho"):
+        assert needle in urls
+
+
+def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("sources:\n  - name: a\n    url: http://x/\n    every: fortnightly\n")
+    proc = monitor("run", "--config", str(bad), "--db", str(tmp_path / "a.db"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"Error: {bad}: sources[0].every: 'fortnightly' is not an interval like 30m, 2h or 1d")
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_missing_config_names_the_file(tmp_path: Path) -> None:
+    proc = monitor("run", "--config", str(tmp_path / "nope.yaml"), check=False)
+    assert proc.returncode == 1
+    assert "nope.yaml: cannot read config" in proc.stderr
