@@ -46,14 +46,24 @@ def load_config(path: str, substitutions: dict[str, str] | None = None) -> confi
     return config_mod.load(path, substitutions)
 
 
+class _OneLine(logging.Formatter):
+    """One line per event: tracebacks belong to `-v`, not to a cron mail."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return super().format(record).splitlines()[0]
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Our events as one line each on stderr; Scrapy only when it has something to warn about."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    formatter = logging.Formatter if verbose else _OneLine
+    handler.setFormatter(formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    if not verbose:  # a dead source is recorded in `polls`; Scrapy's retries are noise then
+        handler.addFilter(lambda r: r.levelno >= logging.ERROR or r.name == "monitor")
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("monitor").setLevel(logging.INFO)
+    root.setLevel(logging.INFO)
     for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
