@@ -70,12 +70,18 @@ def sync_sources(db: Database, cfg: Config) -> None:
         for src in cfg.sources:
             configured.add(src.id)
             row = {
-                "id": src.id, "name": src.name, "type": src.type, "kind": src.kind,
-                "force": src.force, "publisher": src.publisher, "enabled": int(src.enabled),
+                "id": src.id,
+                "name": src.name,
+                "type": src.type,
+                "kind": src.kind,
+                "force": src.force,
+                "publisher": src.publisher,
+                "enabled": int(src.enabled),
                 "every_seconds": src.every,
             }
-            existing = db["sources"].get(src.id) if db["sources"].count_where(
-                "id = ?", [src.id]) else None
+            existing = (
+                db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else None
+            )
             if existing is None or not existing.get("redirects_seen"):
                 row["url"] = src.url  # a followed permanent redirect overrides config's URL
             if existing is None:
@@ -109,8 +115,11 @@ def source_state(db: Database, source_id: str) -> dict[str, Any]:
 def start_run(db: Database, trigger: str) -> int:
     """A new row in `runs`; its id ties the cycle's polls and articles together."""
     with write(db):
-        return int(db["runs"].insert(
-            {"started_at": now_iso(), "trigger": trigger, "status": "running"}).last_pk)
+        return int(
+            db["runs"]
+            .insert({"started_at": now_iso(), "trigger": trigger, "status": "running"})
+            .last_pk
+        )
 
 
 def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
@@ -160,9 +169,13 @@ def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any
         delay = min(src["every_seconds"] * (1 + int(score)), BACKOFF_CAP_SECONDS)
     update["next_poll_at"] = _next_poll(src["every_seconds"], max(delay, retry_after), when)
     poll = {
-        "run_id": run_id, "source_id": source_id, "polled_at": now_iso(when),
-        "http_status": result.get("http_status"), "entries": result.get("entries", 0),
-        "new_entries": result.get("new_entries", 0), "error": error,
+        "run_id": run_id,
+        "source_id": source_id,
+        "polled_at": now_iso(when),
+        "http_status": result.get("http_status"),
+        "entries": result.get("entries", 0),
+        "new_entries": result.get("new_entries", 0),
+        "error": error,
         "duration_ms": result.get("duration_ms"),
     }
     with write(db):
@@ -174,14 +187,20 @@ def is_archived(db: Database, url: str, source_id: str, guid: str | None) -> boo
     """Seen before: by canonical URL anywhere, or by GUID from the same source."""
     if db.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone():
         return True
-    return bool(guid) and bool(db.execute(
-        "SELECT 1 FROM articles WHERE source_id = ? AND guid = ?", [source_id, guid]).fetchone())
+    return bool(guid) and bool(
+        db.execute(
+            "SELECT 1 FROM articles WHERE source_id = ? AND guid = ?", [source_id, guid]
+        ).fetchone()
+    )
 
 
-def _story_key(db: Database, article_id: int, title: str, body: str, content_hash: str | None
-               ) -> dedupe.StoryKey:
-    figs = {(r[0], r[1]) for r in db.execute(
-        "SELECT metric, value FROM figures WHERE article_id = ?", [article_id])}
+def _story_key(
+    db: Database, article_id: int, title: str, body: str, content_hash: str | None
+) -> dedupe.StoryKey:
+    figs = {
+        (r[0], r[1])
+        for r in db.execute("SELECT metric, value FROM figures WHERE article_id = ?", [article_id])
+    }
     return dedupe.StoryKey(dedupe.title_tokens(title), dedupe.shingles(body), figs, content_hash)
 
 
@@ -206,7 +225,9 @@ def _origin_rank(db: Database, article_id: int) -> tuple[int, str]:
     """Police and official releases outrank press copies; then the earliest wins."""
     row = db.execute(
         "SELECT s.kind, a.published FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
-        " WHERE a.id = ?", [article_id]).fetchone()
+        " WHERE a.id = ?",
+        [article_id],
+    ).fetchone()
     kind, published = row
     return (0 if kind in ("police", "gov") else 1, published or "")
 
@@ -215,15 +236,26 @@ def _attach_story(db: Database, article_id: int, art: Article, published: str) -
     key = _story_key(db, article_id, art.entry.title, art.body, art.content_hash)
     story_id = _find_story(db, article_id, key, published)
     if story_id is None:
-        story_id = int(db["stories"].insert({
-            "title": art.entry.title, "first_published": published, "first_seen": now_iso(),
-            "last_seen": now_iso(), "origin_article_id": article_id, "article_count": 1,
-        }).last_pk)
+        story_id = int(
+            db["stories"]
+            .insert(
+                {
+                    "title": art.entry.title,
+                    "first_published": published,
+                    "first_seen": now_iso(),
+                    "last_seen": now_iso(),
+                    "origin_article_id": article_id,
+                    "article_count": 1,
+                }
+            )
+            .last_pk
+        )
         created = True
     else:
         story = db["stories"].get(story_id)
         update = {
-            "article_count": story["article_count"] + 1, "last_seen": now_iso(),
+            "article_count": story["article_count"] + 1,
+            "last_seen": now_iso(),
             "first_published": min(story["first_published"], published),
         }
         if _origin_rank(db, article_id) < _origin_rank(db, story["origin_article_id"]):
@@ -242,19 +274,48 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
     with write(db):
         if db.execute("SELECT 1 FROM articles WHERE url = ?", [e.url]).fetchone():
             return {"articles_new": 0, "stories_new": 0, "figures_new": 0}
-        article_id = int(db["articles"].insert({
-            "url": e.url, "original_url": e.original_url, "source_id": e.source_id,
-            "guid": e.guid, "publisher": e.publisher, "title": e.title, "summary": e.summary,
-            "body": art.body if art.relevant else None, "published": published,
-            "fetched_at": art.fetched_at, "http_status": art.http_status,
-            "content_hash": art.content_hash, "relevant": int(art.relevant),
-            "matched_terms": json.dumps(art.matched_terms), "run_id": run_id,
-        }).last_pk)
-        figures = [{
-            "article_id": article_id, "metric": f.metric, "value": f.value, "unit": f.unit,
-            "qualifier": f.qualifier, "scope": f.scope, "evidence": f.evidence,
-            "evidence_start": f.start, "evidence_end": f.end, "extractor": extractor,
-        } for f in art.figures] if art.relevant else []
+        article_id = int(
+            db["articles"]
+            .insert(
+                {
+                    "url": e.url,
+                    "original_url": e.original_url,
+                    "source_id": e.source_id,
+                    "guid": e.guid,
+                    "publisher": e.publisher,
+                    "title": e.title,
+                    "summary": e.summary,
+                    "body": art.body if art.relevant else None,
+                    "published": published,
+                    "fetched_at": art.fetched_at,
+                    "http_status": art.http_status,
+                    "content_hash": art.content_hash,
+                    "relevant": int(art.relevant),
+                    "matched_terms": json.dumps(art.matched_terms),
+                    "run_id": run_id,
+                }
+            )
+            .last_pk
+        )
+        figures = (
+            [
+                {
+                    "article_id": article_id,
+                    "metric": f.metric,
+                    "value": f.value,
+                    "unit": f.unit,
+                    "qualifier": f.qualifier,
+                    "scope": f.scope,
+                    "evidence": f.evidence,
+                    "evidence_start": f.start,
+                    "evidence_end": f.end,
+                    "extractor": extractor,
+                }
+                for f in art.figures
+            ]
+            if art.relevant
+            else []
+        )
         if figures:
             db["figures"].insert_all(figures)
         story_new = 0

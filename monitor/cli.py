@@ -14,19 +14,36 @@ import click
 
 from monitor import config as config_mod
 
-SUMMARY_KEYS = ("sources_polled", "sources_failed", "entries_seen", "articles_fetched",
-                "articles_new", "stories_new", "figures_new")
+SUMMARY_KEYS = (
+    "sources_polled",
+    "sources_failed",
+    "entries_seen",
+    "articles_fetched",
+    "articles_new",
+    "stories_new",
+    "figures_new",
+)
 
 
 def config_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--config", "config_path", default=config_mod.DEFAULT_CONFIG,
-                        show_default=True, type=click.Path(dir_okay=False),
-                        help="Sources and options (YAML).")(fn)
+    return click.option(
+        "--config",
+        "config_path",
+        default=config_mod.DEFAULT_CONFIG,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="Sources and options (YAML).",
+    )(fn)
 
 
 def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-                        help="Archive file [default: the config's `archive`, else archive.db].")(fn)
+    return click.option(
+        "--db",
+        "db_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Archive file [default: the config's `archive`, else archive.db].",
+    )(fn)
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -39,6 +56,7 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (config_mod.ConfigError, ArchiveError) as exc:
             raise click.ClickException(str(exc)) from None
+
     return wrapper
 
 
@@ -85,12 +103,22 @@ def cli() -> None:
 @db_option
 @click.option("--source", "names", multiple=True, help="Poll only this source (repeatable).")
 @click.option("--all", "every", is_flag=True, help="Poll every enabled source now, due or not.")
-@click.option("--trigger", type=click.Choice(["manual", "cron", "daemon"]), default="manual",
-              help="Recorded in the runs table.")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "cron", "daemon"]),
+    default="manual",
+    help="Recorded in the runs table.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also show Scrapy's own log.")
 @friendly_errors
-def run(config_path: str, db_path: str | None, names: tuple[str, ...], every: bool,
-        trigger: str, verbose: bool) -> None:
+def run(
+    config_path: str,
+    db_path: str | None,
+    names: tuple[str, ...],
+    every: bool,
+    trigger: str,
+    verbose: bool,
+) -> None:
     """Poll the due sources once and append what is new to the archive.
 
     Example:
@@ -181,8 +209,14 @@ def daemon(config_path: str, tick: int) -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", default="demo.db", show_default=True,
-              type=click.Path(dir_okay=False), help="Archive to write the demo into.")
+@click.option(
+    "--db",
+    "db_path",
+    default="demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Archive to write the demo into.",
+)
 @friendly_errors
 def demo(db_path: str) -> None:
     """Run the whole pipeline offline on bundled sample feeds served on 127.0.0.1.

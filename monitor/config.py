@@ -138,7 +138,9 @@ def _check_unique(path: str, cfg: Config) -> None:
             raise ConfigError(f"{path}: sources[{i}]: an html source needs selectors or preset")
 
 
-def parse(text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None) -> Config:
+def parse(
+    text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None
+) -> Config:
     """Validate config text; `substitutions` fill {{NAME}} placeholders (the demo's loopback base)."""
     for name, value in (substitutions or {}).items():
         text = text.replace("{{" + name + "}}", value)
@@ -147,7 +149,9 @@ def parse(text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] |
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(
+            f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'sources' list")
     try:

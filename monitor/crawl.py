@@ -40,14 +40,17 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
 
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
-    settings.setdict({
-        "MONITOR_DB": str(db_path),
-        "MONITOR_RUN_ID": run_id,
-        "USER_AGENT": cfg.user_agent,
-        "DOWNLOAD_TIMEOUT": cfg.timeout,
-        "DOWNLOAD_MAXSIZE": cfg.max_bytes,
-        "CLOSESPIDER_TIMEOUT": cfg.cycle_timeout,
-    }, priority="cmdline")
+    settings.setdict(
+        {
+            "MONITOR_DB": str(db_path),
+            "MONITOR_RUN_ID": run_id,
+            "USER_AGENT": cfg.user_agent,
+            "DOWNLOAD_TIMEOUT": cfg.timeout,
+            "DOWNLOAD_MAXSIZE": cfg.max_bytes,
+            "CLOSESPIDER_TIMEOUT": cfg.cycle_timeout,
+        },
+        priority="cmdline",
+    )
     return settings
 
 
@@ -77,7 +80,11 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
 
 
 def run_cycle(
-    cfg: Config, db_path: str | Path, *, names: Sequence[str] = (), every: bool = False,
+    cfg: Config,
+    db_path: str | Path,
+    *,
+    names: Sequence[str] = (),
+    every: bool = False,
     trigger: str = "manual",
 ) -> dict[str, Any]:
     """Poll the chosen sources once and return the run's row; failures are recorded, not raised."""

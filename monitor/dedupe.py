@@ -62,7 +62,9 @@ def shingles(text: str, size: int = 5) -> set[int]:
     words = _WORD.findall(text.lower())
     if len(words) < size:
         return {zlib.crc32(" ".join(words).encode())} if words else set()
-    return {zlib.crc32(" ".join(words[i : i + size]).encode()) for i in range(len(words) - size + 1)}
+    return {
+        zlib.crc32(" ".join(words[i : i + size]).encode()) for i in range(len(words) - size + 1)
+    }
 
 
 def jaccard(a: set, b: set) -> float:  # type: ignore[type-arg]

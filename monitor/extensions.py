@@ -52,15 +52,19 @@ class RunStats:
             failed += bool(result.get("error"))
             archive.record_poll(db, run_id, source_id, result)
             log.info(
-                "event=poll source=%s status=%s entries=%s new=%s ms=%s%s", source_id,
-                result.get("http_status"), result.get("entries", 0), result["new_entries"],
-                result.get("duration_ms"), f" error={result['error']!r}" if result.get("error")
-                else "",
+                "event=poll source=%s status=%s entries=%s new=%s ms=%s%s",
+                source_id,
+                result.get("http_status"),
+                result.get("entries", 0),
+                result["new_entries"],
+                result.get("duration_ms"),
+                f" error={result['error']!r}" if result.get("error") else "",
             )
         stats = self.crawler.stats
         counts = {k: int(stats.get_value(f"monitor/{k}", 0)) for k in COUNTERS}
         counts.update(
-            sources_polled=len(results), sources_failed=failed,
+            sources_polled=len(results),
+            sources_failed=failed,
             entries_seen=sum(int(r.get("entries", 0)) for r in results.values()),
         )
         archive.add_run_counts(db, run_id, counts)

@@ -31,5 +31,4 @@ def extract_document(data: bytes) -> dict[str, Any]:
         title = ""
     relevant, terms = relevance.assess(title, body)
     found = figures.extract(body) if relevant else []
-    return {"relevant": relevant, "matched_terms": terms,
-            "figures": [f.as_json() for f in found]}
+    return {"relevant": relevant, "matched_terms": terms, "figures": [f.as_json() for f in found]}

@@ -13,7 +13,11 @@ from urllib.parse import urlsplit
 
 Route = Callable[["BaseHTTPRequestHandler"], tuple[int, dict[str, str], bytes]]
 LAST_MODIFIED = "Fri, 14 Oct 2022 09:00:00 GMT"
-_TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".rss": "application/rss+xml"}
+_TYPES = {
+    ".xml": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".rss": "application/rss+xml",
+}
 
 
 class SiteServer:

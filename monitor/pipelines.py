@@ -44,8 +44,9 @@ class SkipArchivedPipeline:
     def process_item(self, item: Article) -> Article:
         e = item.entry
         key = e.url
-        if key in self.seen or archive.is_archived(archive_for(self.crawler), e.url, e.source_id,
-                                                   e.guid):
+        if key in self.seen or archive.is_archived(
+            archive_for(self.crawler), e.url, e.source_id, e.guid
+        ):
             raise DropItem(f"already archived: {e.url}")
         self.seen.add(key)
         if e.guid:
@@ -67,8 +68,9 @@ class FetchPipeline:
         e = item.entry
         if not e.fetch or not relevance.is_candidate(e.title, e.summary):
             return item
-        request = scrapy.Request(e.original_url, meta={"handle_httpstatus_all": True},
-                                 dont_filter=True)
+        request = scrapy.Request(
+            e.original_url, dont_filter=True, meta={"handle_httpstatus_list": list(range(400, 600))}
+        )
         try:
             response = await self.crawler.engine.download_async(request)
         except Exception:  # the entry is still archived, from its feed fields
@@ -129,8 +131,9 @@ class ArchivePipeline:
 
     def process_item(self, item: Article) -> Article:
         run_id: Any = self.crawler.settings.get("MONITOR_RUN_ID")
-        counts = archive.save_article(archive_for(self.crawler), item, run_id,
-                                      figures.EXTRACTOR_VERSION)
+        counts = archive.save_article(
+            archive_for(self.crawler), item, run_id, figures.EXTRACTOR_VERSION
+        )
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"monitor/{key}", value)
         return item

@@ -29,8 +29,16 @@ class Daemon:
         """One cycle in its own process: Scrapy's reactor cannot restart, and a hang is killable."""
         if self.stopping.is_set():
             return
-        cmd = [sys.executable, "-m", "monitor", "run", "--config", self.config_path,
-               "--trigger", "daemon"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "monitor",
+            "run",
+            "--config",
+            self.config_path,
+            "--trigger",
+            "daemon",
+        ]
         self.child = subprocess.Popen(cmd)
         try:
             code = self.child.wait(timeout=self.cfg.cycle_timeout + 60)
@@ -55,8 +63,14 @@ def run_daemon(config_path: str, cfg: Config, tick: int) -> None:
 
     daemon = Daemon(config_path, cfg, tick)
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(daemon.cycle, "interval", seconds=tick, max_instances=1, coalesce=True,
-                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        daemon.cycle,
+        "interval",
+        seconds=tick,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
     signal.signal(signal.SIGTERM, daemon.stop)
     signal.signal(signal.SIGINT, daemon.stop)
     scheduler.start()

@@ -36,7 +36,11 @@ def main_text(page: bytes | str, url: str | None = None) -> str:
     if isinstance(page, bytes):
         page = page.decode("utf-8", errors="replace") if not _declares_other(page) else page
     body = trafilatura.extract(
-        page, url=url, include_comments=False, include_tables=True, favor_precision=True,
+        page,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
         deduplicate=False,
     )
     if not body:

@@ -17,6 +17,8 @@ from monitor.items import Article, Entry
 
 # Statuses that say something about the source itself, not about the network.
 HARD_STATUSES = {401, 403, 404, 410, 451}
+# Every status reaches our callback except redirects, which RedirectMiddleware must still follow.
+KEEP_STATUSES = [304, *range(400, 600)]
 
 
 class MonitorSpider(scrapy.Spider):
@@ -36,7 +38,8 @@ class MonitorSpider(scrapy.Spider):
             cfg = config_mod.load(config)
             names = [n for n in (sources or "").split(",") if n]
             sources = [cfg.source(n) for n in names] or [
-                s for s in cfg.sources if s.type == self.source_type and s.enabled]
+                s for s in cfg.sources if s.type == self.source_type and s.enabled
+            ]
         self.sources = {s.id: s for s in sources}
         self.states = states or {}
         self.results: dict[str, dict[str, Any]] = {}
@@ -55,9 +58,12 @@ class MonitorSpider(scrapy.Spider):
             headers["If-Modified-Since"] = state["last_modified"]
         self.results[source.id] = {"started": time.monotonic(), "entries": 0}
         return scrapy.Request(
-            state.get("url") or source.url, headers=headers, callback=self.parse_poll,
-            errback=self.poll_failed, dont_filter=True,
-            meta={"source_id": source.id, "handle_httpstatus_all": True},
+            state.get("url") or source.url,
+            headers=headers,
+            callback=self.parse_poll,
+            errback=self.poll_failed,
+            dont_filter=True,
+            meta={"source_id": source.id, "handle_httpstatus_list": KEEP_STATUSES},
         )
 
     def parse_poll(self, response: Response) -> Iterable[Article]:
@@ -75,7 +81,8 @@ class MonitorSpider(scrapy.Spider):
             result["permanent_redirect"] = response.url
         body_hash = hashlib.sha1(response.body).hexdigest()
         result.update(
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
             body_hash=body_hash,
         )
         if body_hash == self.states.get(source.id, {}).get("body_hash"):
@@ -99,7 +106,9 @@ class MonitorSpider(scrapy.Spider):
         result = self.results[source_id]
         result.update(
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300],
-            error_kind="transient", network=True, duration_ms=self._elapsed(result),
+            error_kind="transient",
+            network=True,
+            duration_ms=self._elapsed(result),
         )
 
     def _http_error(self, result: dict[str, Any], response: Response) -> None:
@@ -122,9 +131,13 @@ class MonitorSpider(scrapy.Spider):
     def article(source: Source, url: str, title: str, **fields: Any) -> Article:
         """An Article holding only what the listing said; the pipeline does the rest."""
         entry = Entry(
-            source_id=source.id, url=url, original_url=url, title=title,
+            source_id=source.id,
+            url=url,
+            original_url=url,
+            title=title,
             publisher=fields.pop("publisher", None) or source.publisher or source.force,
-            fetch=source.should_fetch_articles, **fields,
+            fetch=source.should_fetch_articles,
+            **fields,
         )
         return Article(entry=entry)
 

@@ -21,6 +21,11 @@ class FeedSpider(MonitorSpider):
     def read(self, source: Source, response: Response) -> Iterable[Article]:
         for item in feeds.parse(response.body, response.url):
             yield self.article(
-                source, item.url, item.title, guid=item.guid, summary=item.summary,
-                published=item.published, publisher=item.publisher,
+                source,
+                item.url,
+                item.title,
+                guid=item.guid,
+                summary=item.summary,
+                published=item.published,
+                publisher=item.publisher,
             )

@@ -33,7 +33,10 @@ class ListingSpider(MonitorSpider):
                 continue  # thumbnail anchors repeat the title link with no text
             seen.add(url)
             yield self.article(
-                source, url, row["title"], summary=row.get("summary") or "",
+                source,
+                url,
+                row["title"],
+                summary=row.get("summary") or "",
                 published=dates.parse_local(row.get("date"), source.date_format),
             )
 
@@ -53,11 +56,18 @@ def select(response: Response, sel: Selectors) -> list[dict[str, str | None]]:
     """Rows from configured selectors."""
     rows = []
     for block in response.css(sel.item):
-        link = block.css(sel.link).get() if "::" in sel.link else block.css(
-            f"{sel.link}::attr(href)").get()
+        link = (
+            block.css(sel.link).get()
+            if "::" in sel.link
+            else block.css(f"{sel.link}::attr(href)").get()
+        )
         if link:
-            rows.append({
-                "link": link.strip(), "title": _first(block, sel.title),
-                "date": _first(block, sel.date), "summary": _first(block, sel.summary),
-            })
+            rows.append(
+                {
+                    "link": link.strip(),
+                    "title": _first(block, sel.title),
+                    "date": _first(block, sel.date),
+                    "summary": _first(block, sel.summary),
+                }
+            )
     return rows

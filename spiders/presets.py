@@ -25,13 +25,26 @@ def soh_listing(response: Response) -> list[dict[str, str | None]]:
         block = anchor.xpath("ancestor::*[self::li or self::article or self::div][1]")
         block_text = " ".join(block.css("*::text").getall()) if block else ""
         date = _PUBLISHED.search(block_text)
-        summary = next(
-            (text.plain(" ".join(p.css("*::text").getall())) for p in block.css("p")
-             if "Published:" not in "".join(p.css("*::text").getall())),
-            None,
-        ) if block else None
-        rows.append({"link": href, "title": title or None,
-                     "date": date.group(1) if date else None, "summary": summary})
+        summary = (
+            next(
+                (
+                    text.plain(" ".join(p.css("*::text").getall()))
+                    for p in block.css("p")
+                    if "Published:" not in "".join(p.css("*::text").getall())
+                ),
+                None,
+            )
+            if block
+            else None
+        )
+        rows.append(
+            {
+                "link": href,
+                "title": title or None,
+                "date": date.group(1) if date else None,
+                "summary": summary,
+            }
+        )
     return rows
 
 

@@ -56,13 +56,21 @@ def demo_config(tmp_path: Path, demo_site: SiteServer) -> Path:
     return path
 
 
-def monitor(*args: str, timeout: float = 120, cwd: Path | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+def monitor(
+    *args: str, timeout: float = 120, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the real `monitor` command in its own process (Scrapy's reactor runs once per process)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=cwd or ROOT, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or ROOT,
+        env=env,
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"monitor {' '.join(args)} exited {proc.returncode}:\n"
-                             f"{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"monitor {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc

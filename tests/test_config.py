@@ -16,14 +16,26 @@ GOOD = "sources:\n  - name: gmp\n    url: https://example.org/feed\n"
     ("text", "message"),
     [
         ("sources: [\n", "c.yaml: not valid YAML at line 2"),
-        ("sources:\n  - name: a\n    url: ftp://x/y\n", "c.yaml: sources[0].url: 'ftp://x/y' is not an http(s) URL"),
+        (
+            "sources:\n  - name: a\n    url: ftp://x/y\n",
+            "c.yaml: sources[0].url: 'ftp://x/y' is not an http(s) URL",
+        ),
         (GOOD + "    every: soon\n", "c.yaml: sources[0].every: 'soon' is not an interval"),
         (GOOD + "    every: 10s\n", "c.yaml: sources[0].every: '10s' is shorter than the 1 minute"),
         (GOOD + "    colour: red\n", "c.yaml: sources[0].colour: unknown key"),
         (GOOD + "archiv: x.db\n", "c.yaml: archiv: unknown key"),
-        (GOOD + "  - name: gmp\n    url: https://example.org/2\n", "c.yaml: sources[1].name: duplicate"),
-        ("sources:\n  - name: npcc\n    url: https://e.org/\n    type: html\n", "c.yaml: sources[0]: an html source needs"),
-        (GOOD + "    type: html\n    preset: joomla\n", "c.yaml: sources[0].preset: Input should be 'soh-listing'"),
+        (
+            GOOD + "  - name: gmp\n    url: https://example.org/2\n",
+            "c.yaml: sources[1].name: duplicate",
+        ),
+        (
+            "sources:\n  - name: npcc\n    url: https://e.org/\n    type: html\n",
+            "c.yaml: sources[0]: an html source needs",
+        ),
+        (
+            GOOD + "    type: html\n    preset: joomla\n",
+            "c.yaml: sources[0].preset: Input should be 'soh-listing'",
+        ),
         ("- just a list\n", "c.yaml: expected a mapping"),
     ],
 )
@@ -45,10 +57,19 @@ def test_shipped_config_is_valid_and_covers_the_recommended_sources() -> None:
     kinds = {s.kind for s in cfg.sources}
     assert kinds == {"police", "gov", "press", "aggregator"}
     urls = " ".join(s.url for s in cfg.sources)
-    for needle in ("gmp.police.uk", "westmidlands.police.uk", "merseyside.police.uk",
-                   "news.met.police.uk", "nationalcrimeagency.gov.uk", "gov.uk/government",
-                   "keywords=county+lines", "feeds.bbci.co.uk", "news.google.com",
-                   "manchestereveningnews", "dailyecho"):
+    for needle in (
+        "gmp.police.uk",
+        "westmidlands.police.uk",
+        "merseyside.police.uk",
+        "news.met.police.uk",
+        "nationalcrimeagency.gov.uk",
+        "gov.uk/government",
+        "keywords=county+lines",
+        "feeds.bbci.co.uk",
+        "news.google.com",
+        "manchestereveningnews",
+        "dailyecho",
+    ):
         assert needle in urls
 
 
@@ -58,7 +79,8 @@ def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
     proc = monitor("run", "--config", str(bad), "--db", str(tmp_path / "a.db"), check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        f"Error: {bad}: sources[0].every: 'fortnightly' is not an interval like 30m, 2h or 1d")
+        f"Error: {bad}: sources[0].every: 'fortnightly' is not an interval like 30m, 2h or 1d"
+    )
     assert not (tmp_path / "a.db").exists()
 
 

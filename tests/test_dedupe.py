@@ -10,15 +10,26 @@ from monitor import dedupe
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("https://www.bbc.co.uk/news/articles/c0ab?at_medium=RSS&at_campaign=rss",
-         "https://www.bbc.co.uk/news/articles/c0ab"),
-        ("https://www.dailyecho.co.uk/news/23001234.slug/?ref=rss",
-         "https://www.dailyecho.co.uk/news/23001234.slug/"),
-        ("https://www.dailyecho.co.uk/news/23001234.slug/?ref=rss&utm_source=twitter#comments",
-         "https://www.dailyecho.co.uk/news/23001234.slug/"),
-        ("https://news.google.com/rss/articles/CBMiabc?oc=5",
-         "https://news.google.com/rss/articles/CBMiabc"),
-        ("HTTPS://WWW.GMP.Police.UK:443/news/x/?b=2&a=1", "https://www.gmp.police.uk/news/x/?a=1&b=2"),
+        (
+            "https://www.bbc.co.uk/news/articles/c0ab?at_medium=RSS&at_campaign=rss",
+            "https://www.bbc.co.uk/news/articles/c0ab",
+        ),
+        (
+            "https://www.dailyecho.co.uk/news/23001234.slug/?ref=rss",
+            "https://www.dailyecho.co.uk/news/23001234.slug/",
+        ),
+        (
+            "https://www.dailyecho.co.uk/news/23001234.slug/?ref=rss&utm_source=twitter#comments",
+            "https://www.dailyecho.co.uk/news/23001234.slug/",
+        ),
+        (
+            "https://news.google.com/rss/articles/CBMiabc?oc=5",
+            "https://news.google.com/rss/articles/CBMiabc",
+        ),
+        (
+            "HTTPS://WWW.GMP.Police.UK:443/news/x/?b=2&a=1",
+            "https://www.gmp.police.uk/news/x/?a=1&b=2",
+        ),
         ("https://example.org/page?ref=sidebar", "https://example.org/page?ref=sidebar"),
         ("http://127.0.0.1:8123/a/b?utm_medium=email", "http://127.0.0.1:8123/a/b"),
     ],
@@ -28,18 +39,26 @@ def test_canonical_url(url: str, canonical: str) -> None:
 
 
 def test_content_hash_ignores_spacing_and_case() -> None:
-    assert dedupe.content_hash("Twelve  lines\nclosed.") == dedupe.content_hash("twelve lines closed")
+    assert dedupe.content_hash("Twelve  lines\nclosed.") == dedupe.content_hash(
+        "twelve lines closed"
+    )
     assert dedupe.content_hash("twelve lines closed") != dedupe.content_hash("eleven lines closed")
 
 
 def test_split_publisher_takes_the_last_dash() -> None:
     assert dedupe.split_publisher("Man jailed - for 6 years - Liverpool Echo") == (
-        "Man jailed - for 6 years", "Liverpool Echo")
+        "Man jailed - for 6 years",
+        "Liverpool Echo",
+    )
     assert dedupe.split_publisher("No publisher here") == ("No publisher here", None)
 
 
-SEED = {("lines_closed", 172.0), ("arrests", 1360.0), ("weapons_seized", 321.0),
-        ("cash_seized_gbp", 987562.0)}
+SEED = {
+    ("lines_closed", 172.0),
+    ("arrests", 1360.0),
+    ("weapons_seized", 321.0),
+    ("cash_seized_gbp", 987562.0),
+}
 
 
 def key(title: str, body: str = "", figures: set | None = None) -> dedupe.StoryKey:
