@@ -20,7 +20,7 @@ from monitor.schema import migrations
 
 STORY_WINDOW_DAYS = 4
 BACKOFF_CAP_SECONDS = 24 * 3600
-# Hard failures say more about a source than transient ones (Media Cloud weighs them alike; we don't).
+# Hard failures say more about a source than transient ones do.
 # An outage (every source unreachable at once) is the network's fault, not any source's.
 ERROR_WEIGHTS = {"hard": 1.0, "transient": 0.5, "outage": 0.0}
 
@@ -268,7 +268,7 @@ def _attach_story(db: Database, article_id: int, art: Article, published: str) -
 
 
 def save_article(db: Database, art: Article, run_id: int | None, extractor: str) -> dict[str, int]:
-    """Append one article with its figures and story link in one transaction; a repeat adds nothing."""
+    """Append an article, its figures and its story link in one transaction; repeats add nothing."""
     e = art.entry
     published = e.published or art.fetched_at or now_iso()
     with write(db):

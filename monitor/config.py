@@ -141,7 +141,7 @@ def _check_unique(path: str, cfg: Config) -> None:
 def parse(
     text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None
 ) -> Config:
-    """Validate config text; `substitutions` fill {{NAME}} placeholders (the demo's loopback base)."""
+    """Validate config text; `substitutions` fill {{NAME}} placeholders (the demo's base URL)."""
     for name, value in (substitutions or {}).items():
         text = text.replace("{{" + name + "}}", value)
     try:

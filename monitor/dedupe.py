@@ -45,7 +45,7 @@ def content_hash(text: str) -> str:
 
 
 def split_publisher(title: str) -> tuple[str, str | None]:
-    """'Headline - Publisher' (Google News style) -> ('Headline', 'Publisher'), split on the last dash."""
+    """'Headline - Publisher' (Google News) -> ('Headline', 'Publisher'), split at the last dash."""
     match = _TITLE_SUFFIX.search(title)
     if not match:
         return title.strip(), None

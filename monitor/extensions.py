@@ -18,7 +18,7 @@ COUNTERS = ("articles_fetched", "articles_new", "stories_new", "figures_new")
 
 
 class RunStats:
-    """Writes one poll per source when the spider closes, so a killed run leaves validators alone."""
+    """Writes polls when the spider closes, so a killed run leaves the old validators in place."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler

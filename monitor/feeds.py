@@ -1,4 +1,4 @@
-"""Feed bytes -> entries: feedparser on io.BytesIO (never a str: it may open it) under a time limit."""
+"""Feed bytes -> entries: feedparser on io.BytesIO (a str may be opened as a path), time-limited."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from spiders.base import MonitorSpider
 
 
 class FeedSpider(MonitorSpider):
-    """Any feed: items carry link, title, guid/id, summary and a date (pubDate, published or updated)."""
+    """Any feed: items with link, title, guid/id, summary and pubDate, published or updated."""
 
     name = "feed"
     source_type = "feed"

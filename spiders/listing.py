@@ -15,7 +15,7 @@ from spiders.presets import PRESETS
 
 
 class ListingSpider(MonitorSpider):
-    """A news listing: repeated item blocks, each with a link, a title, perhaps a date and teaser."""
+    """A news listing: repeated blocks, each with a link, a title, perhaps a date and a teaser."""
 
     name = "listing"
     source_type = "html"
