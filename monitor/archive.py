@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import dedupe
+from monitor import health, stories
 from monitor.config import Config
+from monitor.dates import utc_iso
 from monitor.items import Article
 from monitor.schema import migrations
-
-STORY_WINDOW_DAYS = 4
-BACKOFF_CAP_SECONDS = 24 * 3600
-# Hard failures say more about a source than transient ones do.
-# An outage (every source unreachable at once) is the network's fault, not any source's.
-ERROR_WEIGHTS = {"hard": 1.0, "transient": 0.5, "outage": 0.0}
 
 
 class ArchiveError(Exception):
     """The archive file cannot be used; the message says which file and why."""
 
 
-def now_iso(when: datetime | None = None) -> str:
-    """UTC ISO 8601 to the second: the one timestamp format in the archive."""
-    return (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
 
 
 def open_archive(path: str | Path, *, migrate: bool = True) -> Database:
@@ -138,36 +130,10 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     return dict(db["runs"].get(run_id))
 
 
-def _next_poll(every: int, delay: int, when: datetime) -> str:
-    """Next poll time with up to 10% jitter so sources do not all fire together."""
-    jitter = random.uniform(0, 0.1 * delay) if delay >= 600 else 0
-    return now_iso(when + timedelta(seconds=max(every, delay) + jitter))
-
-
 def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any]) -> None:
-    """Store one poll and move the source's health state on (success resets, failure backs off)."""
+    """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
-    src = db["sources"].get(source_id)
-    error = result.get("error")
-    update: dict[str, Any] = {"last_polled_at": now_iso(when)}
-    retry_after = int(result.get("retry_after") or 0)
-    if error is None:
-        update.update(status="ok", error_score=0.0, last_error=None, last_success_at=now_iso(when))
-        for key in ("etag", "last_modified", "body_hash"):
-            if result.get(key) is not None:
-                update[key] = result[key]
-        if result.get("new_entries"):
-            update["last_new_item_at"] = now_iso(when)
-        if result.get("permanent_redirect"):
-            update["url"] = result["permanent_redirect"]
-            update["redirects_seen"] = 1
-        delay = src["every_seconds"]
-    else:
-        score = float(src["error_score"] or 0) + ERROR_WEIGHTS[result.get("error_kind", "hard")]
-        status = result.get("status") or "failing"
-        update.update(status=status, error_score=score, last_error=error)
-        delay = min(src["every_seconds"] * (1 + int(score)), BACKOFF_CAP_SECONDS)
-    update["next_poll_at"] = _next_poll(src["every_seconds"], max(delay, retry_after), when)
+    update = health.after_poll(db["sources"].get(source_id), result, when)
     poll = {
         "run_id": run_id,
         "source_id": source_id,
@@ -175,7 +141,7 @@ def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any
         "http_status": result.get("http_status"),
         "entries": result.get("entries", 0),
         "new_entries": result.get("new_entries", 0),
-        "error": error,
+        "error": result.get("error"),
         "duration_ms": result.get("duration_ms"),
     }
     with write(db):
@@ -192,79 +158,6 @@ def is_archived(db: Database, url: str, source_id: str, guid: str | None) -> boo
             "SELECT 1 FROM articles WHERE source_id = ? AND guid = ?", [source_id, guid]
         ).fetchone()
     )
-
-
-def _story_key(
-    db: Database, article_id: int, title: str, body: str, content_hash: str | None
-) -> dedupe.StoryKey:
-    figs = {
-        (r[0], r[1])
-        for r in db.execute("SELECT metric, value FROM figures WHERE article_id = ?", [article_id])
-    }
-    return dedupe.StoryKey(dedupe.title_tokens(title), dedupe.shingles(body), figs, content_hash)
-
-
-def _find_story(db: Database, article_id: int, key: dedupe.StoryKey, published: str) -> int | None:
-    """The story this article belongs to, looking only at stories from a few days either side."""
-    day = datetime.fromisoformat(published)
-    lo = now_iso(day - timedelta(days=STORY_WINDOW_DAYS))
-    hi = now_iso(day + timedelta(days=STORY_WINDOW_DAYS))
-    rows = db.execute(
-        "SELECT a.id, a.story_id, a.title, a.body, a.content_hash FROM articles a"
-        " JOIN stories s ON s.id = a.story_id"
-        " WHERE s.first_published BETWEEN ? AND ? AND a.id != ?",
-        [lo, hi, article_id],
-    ).fetchall()
-    for other_id, story_id, title, body, chash in rows:
-        if dedupe.same_story(key, _story_key(db, other_id, title, body or "", chash)):
-            return int(story_id)
-    return None
-
-
-def _origin_rank(db: Database, article_id: int) -> tuple[int, str]:
-    """Police and official releases outrank press copies; then the earliest wins."""
-    row = db.execute(
-        "SELECT s.kind, a.published FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
-        " WHERE a.id = ?",
-        [article_id],
-    ).fetchone()
-    kind, published = row
-    return (0 if kind in ("police", "gov") else 1, published or "")
-
-
-def _attach_story(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
-    key = _story_key(db, article_id, art.entry.title, art.body, art.content_hash)
-    story_id = _find_story(db, article_id, key, published)
-    if story_id is None:
-        story_id = int(
-            db["stories"]
-            .insert(
-                {
-                    "title": art.entry.title,
-                    "first_published": published,
-                    "first_seen": now_iso(),
-                    "last_seen": now_iso(),
-                    "origin_article_id": article_id,
-                    "article_count": 1,
-                }
-            )
-            .last_pk
-        )
-        created = True
-    else:
-        story = db["stories"].get(story_id)
-        update = {
-            "article_count": story["article_count"] + 1,
-            "last_seen": now_iso(),
-            "first_published": min(story["first_published"], published),
-        }
-        if _origin_rank(db, article_id) < _origin_rank(db, story["origin_article_id"]):
-            update.update(origin_article_id=article_id, title=art.entry.title)
-        db["stories"].update(story_id, update)
-        created = False
-    db["articles"].update(article_id, {"story_id": story_id})
-    db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [story_id, article_id])
-    return story_id, created
 
 
 def save_article(db: Database, art: Article, run_id: int | None, extractor: str) -> dict[str, int]:
@@ -320,6 +213,6 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
             db["figures"].insert_all(figures)
         story_new = 0
         if art.relevant:
-            art.story_id, created = _attach_story(db, article_id, art, published)
+            art.story_id, created = stories.place(db, article_id, art, published)
             story_new = int(created)
     return {"articles_new": 1, "stories_new": story_new, "figures_new": len(figures)}

@@ -37,3 +37,8 @@ def parse_local(text: str | None, fmt: str | None = None) -> str | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=LONDON)
     return when.astimezone(UTC).isoformat()
+
+
+def utc_iso(when: datetime | None = None) -> str:
+    """UTC ISO 8601 to the second: the archive's one timestamp format (now, by default)."""
+    return (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
