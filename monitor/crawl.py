@@ -48,6 +48,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
             "DOWNLOAD_TIMEOUT": cfg.timeout,
             "DOWNLOAD_MAXSIZE": cfg.max_bytes,
             "CLOSESPIDER_TIMEOUT": cfg.cycle_timeout,
+            "LOG_INSTALL_ROOT_HANDLER": False,  # our one-line handler stays in charge
         },
         priority="cmdline",
     )
@@ -71,7 +72,7 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
     from spiders.listing import ListingSpider
 
     states = {s.id: archive.source_state(db, s.id) for s in sources}
-    process = CrawlerProcess(scrapy_settings(cfg, db_path, run_id), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(cfg, db_path, run_id))
     for spider, kind in ((FeedSpider, "feed"), (ListingSpider, "html")):
         batch = [s for s in sources if s.type == kind]
         if batch:

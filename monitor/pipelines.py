@@ -105,7 +105,7 @@ class FiguresPipeline:
     """Headline figures of relevant articles, each with its evidence sentence."""
 
     def process_item(self, item: Article) -> Article:
-        if item.relevant:
+        if item.relevant and item.entry.fetch:  # a bare aggregator headline is not a source
             item.figures = figures.extract(item.body)
         return item
 
