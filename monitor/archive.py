@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from monitor import health, stories
 from monitor.config import Config
 from monitor.dates import utc_iso
-from monitor.items import Article
+from monitor.items import Article, Figure
 from monitor.schema import migrations
 
 
@@ -178,7 +178,8 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     "publisher": e.publisher,
                     "title": e.title,
                     "summary": e.summary,
-                    "body": art.body if art.relevant else None,
+                    # page text only: a feed summary already has its own column
+                    "body": art.body if art.relevant and art.http_status == 200 else None,
                     "published": published,
                     "fetched_at": art.fetched_at,
                     "http_status": art.http_status,
@@ -190,25 +191,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
             )
             .last_pk
         )
-        figures = (
-            [
-                {
-                    "article_id": article_id,
-                    "metric": f.metric,
-                    "value": f.value,
-                    "unit": f.unit,
-                    "qualifier": f.qualifier,
-                    "scope": f.scope,
-                    "evidence": f.evidence,
-                    "evidence_start": f.start,
-                    "evidence_end": f.end,
-                    "extractor": extractor,
-                }
-                for f in art.figures
-            ]
-            if art.relevant
-            else []
-        )
+        figures = _figure_rows(article_id, None, art.figures, extractor) if art.relevant else []
         if figures:
             db["figures"].insert_all(figures)
         story_new = 0
@@ -216,3 +199,58 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
             art.story_id, created = stories.place(db, article_id, art, published)
             story_new = int(created)
     return {"articles_new": 1, "stories_new": story_new, "figures_new": len(figures)}
+
+
+def _figure_rows(
+    article_id: int, story_id: int | None, found: list[Figure], extractor: str
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "article_id": article_id,
+            "story_id": story_id,
+            "metric": f.metric,
+            "value": f.value,
+            "unit": f.unit,
+            "qualifier": f.qualifier,
+            "scope": f.scope,
+            "evidence": f.evidence,
+            "evidence_start": f.start,
+            "evidence_end": f.end,
+            "extractor": extractor,
+        }
+        for f in found
+    ]
+
+
+def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What a reader sees of a figure set; evidence offsets and versions do not count as change."""
+    keys = ("metric", "value", "unit", "qualifier", "scope", "evidence")
+    return sorted(tuple(str(r[k]) for k in keys) for r in rows)
+
+
+def reextract(
+    db: Database, extract: Callable[[str], list[Figure]], extractor: str
+) -> dict[str, int]:
+    """Re-run figure extraction over every relevant article; only changed articles are rewritten."""
+    report = {"articles": 0, "changed": 0, "figures_added": 0, "figures_removed": 0}
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM articles WHERE relevant = 1 AND body IS NOT NULL ORDER BY id"
+        )
+    ]
+    for article_id in ids:
+        report["articles"] += 1
+        art = db["articles"].get(article_id)
+        old = list(db["figures"].rows_where("article_id = ?", [article_id]))
+        new = _figure_rows(article_id, art["story_id"], extract(art["body"]), extractor)
+        if _signature(old) == _signature(new):
+            continue
+        with write(db):
+            db.execute("DELETE FROM figures WHERE article_id = ?", [article_id])
+            if new:
+                db["figures"].insert_all(new)
+        report["changed"] += 1
+        report["figures_added"] += len(new)
+        report["figures_removed"] += len(old)
+    return report

@@ -192,6 +192,29 @@ def serve(config_path: str, db_path: str | None, host: str, port: int) -> None:
 
 @cli.command()
 @config_option
+@db_option
+@friendly_errors
+def reextract(config_path: str, db_path: str | None) -> None:
+    """Re-run figure extraction over the archive after the rules improve (idempotent).
+
+    Example:
+
+        monitor reextract --db archive.db
+    """
+    from monitor import archive, figures
+
+    db_path = db_path or _archive_path(config_path)
+    db = _existing_archive(db_path)
+    report = archive.reextract(db, figures.extract, figures.EXTRACTOR_VERSION)
+    click.echo(
+        f"{report['articles']} articles checked with {figures.EXTRACTOR_VERSION}: "
+        f"{report['changed']} changed ({report['figures_removed']} figures replaced by "
+        f"{report['figures_added']})"
+    )
+
+
+@cli.command()
+@config_option
 @click.option("--tick", default=60, show_default=True, help="Seconds between due-source checks.")
 @friendly_errors
 def daemon(config_path: str, tick: int) -> None:
@@ -231,6 +254,15 @@ def demo(db_path: str) -> None:
     row = demo_mod.run_demo(db_path)
     print_summary(row, db_path)
     click.echo(f"browse it: monitor serve --db {db_path}")
+
+
+def _existing_archive(db_path: str | Path) -> Any:
+    """Open an archive that must already exist (never create an empty one by mistake)."""
+    from monitor import archive
+
+    if not Path(db_path).exists():
+        raise archive.ArchiveError(f"{db_path}: no archive yet; run `monitor run` first")
+    return archive.open_archive(db_path)
 
 
 def _archive_path(config_path: str) -> str:

@@ -1,0 +1,37 @@
+"""The README stays true: every command is documented there and in its own --help."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_is_in_readme_with_help_and_example(name: str) -> None:
+    assert f"`monitor {name}" in README, f"README.md does not document `monitor {name}`"
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    fenced = re.findall(r"```bash\n(.*?)\n```", README, re.S)
+    test_command = next(block for block in fenced if "pytest" in block)
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_config_keys_are_real_config_keys() -> None:
+    from monitor.config import Config, Selectors, Source
+
+    block = README.split("## Configuration", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    keys = set(re.findall(r"^\s*-?\s*([a-z_]+):", block, re.M))
+    known = set(Config.model_fields) | set(Source.model_fields) | set(Selectors.model_fields)
+    assert keys <= known, keys - known
