@@ -1,0 +1,210 @@
+"""Figure extraction: the tricky numeric forms one by one, and the false-figure traps."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor import figures
+from monitor.items import METRICS, QUALIFIERS, SCOPES
+from monitor.numbers import words_to_number
+
+
+def triples(text: str) -> list[tuple[str, float, str]]:
+    """(metric, value, qualifier) for every figure extracted from text."""
+    return [(f.metric, f.value, f.qualifier) for f in figures.extract(text)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Officers seized more than £2.7 million worth of Class A drugs.",
+            ("drugs_value_gbp", 2_700_000, "more_than"),
+        ),
+        (
+            "Detectives recovered £145m in cash from the gang.",
+            ("cash_seized_gbp", 145_000_000, "exact"),
+        ),
+        (
+            "Officers seized over £300k worth of cannabis.",
+            ("drugs_value_gbp", 300_000, "more_than"),
+        ),
+        (
+            "Police recovered £38,000+ in cash during the raids.",
+            ("cash_seized_gbp", 38_000, "more_than"),
+        ),
+        ("They seized £987,562 in cash.", ("cash_seized_gbp", 987_562, "exact")),
+        ("They also seized some £987,562 in cash.", ("cash_seized_gbp", 987_562, "exact")),
+        ("Forces report some 1,600 arrests.", ("arrests", 1600, "about")),
+        ("Officers found 7kg of cocaine in a van.", ("drugs_weight_kg", 7, "exact")),
+        ("Officers recovered 2.5 kilos of heroin.", ("drugs_weight_kg", 2.5, "exact")),
+        ("Officers seized around 30kg of drugs.", ("drugs_weight_kg", 30, "about")),
+        ("He was jailed for six years and four months.", ("sentence_years", 6.33, "exact")),
+        ("She was sentenced to 46 months in prison.", ("sentence_years", 3.83, "exact")),
+        (
+            "He received ten years and nine months at Norwich Crown Court.",
+            ("sentence_years", 10.75, "exact"),
+        ),
+        ("Police made twelve arrests during the week.", ("arrests", 12, "exact")),
+        ("Nearly 100 people were arrested in the crackdown.", ("arrests", 100, "about")),
+        ("Over ten thousand pounds in cash was seized.", ("cash_seized_gbp", 10_000, "more_than")),
+        ("In excess of 300 weapons were seized.", ("weapons_seized", 300, "more_than")),
+        ("Officers shut down at least 20 county lines.", ("lines_closed", 20, "at_least")),
+        ("The force dismantled twelve drug lines.", ("lines_closed", 12, "exact")),
+        ("Up to £5m has been set aside to support victims.", ("funding_gbp", 5_000_000, "up_to")),
+        (
+            "The Home Office unveiled a £148 million package to tackle county lines.",
+            ("funding_gbp", 148_000_000, "exact"),
+        ),
+        ("Officers safeguarded 34 women and 215 men.", ("safeguarded", 249, "exact")),
+        ("500 men and 86 women were arrested.", ("arrests", 586, "exact")),
+        ("Officers executed six warrants in Nuneaton.", ("warrants_executed", 6, "exact")),
+        ("Officers carried out 15 raids across the county.", ("warrants_executed", 15, "exact")),
+        ("Teams made 84 cuckooing visits.", ("cuckooing_visits", 84, "exact")),
+        ("Officers visited 904 homes at risk of cuckooing.", ("cuckooing_visits", 904, "exact")),
+        ("They also recovered 70 deal line handsets.", ("phones_seized", 70, "exact")),
+        ("Police seized 40 mobile phones.", ("phones_seized", 40, "exact")),
+        ("Police seized nine vehicles.", ("vehicles_seized", 9, "exact")),
+        ("Ten people have been charged.", ("charged", 10, "exact")),
+        ("Officers executed a warrant at an address in Bolton.", ("warrants_executed", 1, "exact")),
+    ],
+)
+def test_tricky_forms(sentence: str, expected: tuple[str, float, str]) -> None:
+    """Each form yields exactly the expected figure."""
+    assert triples(sentence) == [expected]
+
+
+def test_list_totals_each_count() -> None:
+    """Bullet-style totals: one figure per item."""
+    text = "Results: 110 arrests, 35 weapons seized, 12 vehicles seized and 1,255 vulnerable people safeguarded."
+    assert triples(text) == [
+        ("arrests", 110, "exact"),
+        ("weapons_seized", 35, "exact"),
+        ("vehicles_seized", 12, "exact"),
+        ("safeguarded", 1255, "exact"),
+    ]
+
+
+def test_firearms_not_imitations() -> None:
+    """Imitation firearms are not firearms; the weapons total still counts."""
+    got = triples("A further 11 weapons, nine firearms and two imitation firearms were seized.")
+    assert got == [("weapons_seized", 11, "exact"), ("firearms_seized", 9, "exact")]
+
+
+def test_knives_only_when_no_weapons_total() -> None:
+    """Knives listed inside a weapons total are not a second weapons figure."""
+    got = triples("Police seized 292 weapons, among them 33 firearms and 219 knives.")
+    assert got == [("weapons_seized", 292, "exact"), ("firearms_seized", 33, "exact")]
+
+
+def test_charges_are_not_people_charged() -> None:
+    """'259 charges' are offences, not people."""
+    assert triples("In all 109 people were charged, facing 259 charges.") == [
+        ("charged", 109, "exact")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The intensification week ran from 3-9 October 2022.",
+        "A 23-year-old man from Leeds appeared before magistrates on 14 March.",
+        "Call police on 101 or Crimestoppers anonymously on 0800 555 111.",
+        "The 2022 to 2025 strategy sets out how forces will respond.",
+        "Cocaine-related deaths rose by 31% between 2022 and 2023.",
+        "Funding was renewed.\n\nSince 2019 the programme has closed 2,400 lines and made 8,000 arrests.",
+        "Around 2,000 county lines are thought to operate nationally.",
+        "There are an estimated 27,000 vulnerable children at risk of exploitation.",
+        "Seized phones helped officers identify 80 drug lines.",
+        "Officers made 31 referrals to the National Referral Mechanism.",
+        "The week also saw 89 stop checks and 19 vehicles searched.",
+        "More than 120 officers from three forces took part.",
+        "They also found £5,000 in counterfeit notes and 13,700 grams of tobacco.",
+        "The raids would have significantly disrupted at least three drugs lines.",
+        "The group was set up in 2018 and meets twice a year.",
+        "Hundreds of people were arrested and thousands of pounds seized.",
+        "The line closed for 16 days while 5,699ft of track was replaced.",
+    ],
+)
+def test_false_figure_traps(text: str) -> None:
+    """Dates, ages, phone numbers, estimates, background and hedges are not results."""
+    got = [(f.metric, f.value) for f in figures.extract(text)]
+    assert got == []
+
+
+def test_funding_period_is_not_a_sentence() -> None:
+    """A funding period ("over the next three years") is not a prison term."""
+    assert triples("The force will receive £5m over the next three years.") == [
+        ("funding_gbp", 5_000_000, "exact")
+    ]
+
+
+def test_cumulative_totals_kept_when_they_are_the_news() -> None:
+    """Programme totals in the lead are the headline news, so they are labelled."""
+    text = "A programme running since 2019 has closed more than 550 county lines.\n\nMore detail."
+    assert triples(text) == [("lines_closed", 550, "more_than")]
+
+
+def test_restatements_keep_most_precise() -> None:
+    """A rounded restatement ("over 1,300" after "1,360") is one figure, the precise one."""
+    text = (
+        "The NPCC said 1,360 people were arrested over the week.\n\n"
+        "He said officers had arrested over 1,300 criminals and taken 43 firearms off the streets."
+    )
+    assert triples(text) == [("arrests", 1360, "exact"), ("firearms_seized", 43, "exact")]
+    lead = "Over 1,000 people have been arrested.\n\nIn total officers arrested 1,100 people."
+    assert triples(lead) == [("arrests", 1100, "exact")]
+
+
+def test_scope_national_then_force_examples() -> None:
+    """A national total and the force examples after it each get their own scope."""
+    text = (
+        "Forces across the UK closed 172 county lines during the week.\n\n"
+        "The National Police Chiefs' Council said 1,360 people were arrested.\n\n"
+        "Cambridgeshire Constabulary carried out 15 raids.\n\n"
+        "In Middlesbrough, officers arrested three people.\n\n"
+        "Across the region there were 94 arrests in total, the ROCU said.\n\n"
+        "A man was jailed for four years."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("lines_closed", 172, "national"),
+        ("arrests", 1360, "national"),
+        ("warrants_executed", 15, "force"),
+        ("arrests", 3, "case"),
+        ("arrests", 94, "regional"),
+        ("sentence_years", 4, "case"),
+    ]
+
+
+def test_figure_contract() -> None:
+    """Units come from METRICS, qualifiers/scopes from the contract, evidence is verbatim."""
+    text = "Headline here\n\nPolice arrested 57 people. Officers seized £16,000 in cash and 7kg of cocaine."
+    found = figures.extract(text)
+    assert len(found) == 3
+    for f in found:
+        assert f.unit == METRICS[f.metric]
+        assert f.qualifier in QUALIFIERS
+        assert f.scope in SCOPES
+        assert f.start is not None and f.end is not None
+        assert text[f.start : f.end] == f.evidence
+    assert isinstance(figures.EXTRACTOR_VERSION, str)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("twelve", 12),
+        ("twenty-five", 25),
+        ("one hundred and twenty", 120),
+        ("ten thousand", 10_000),
+    ],
+)
+def test_written_numbers(words: str, value: float) -> None:
+    """Written numbers parse to their value."""
+    assert words_to_number(words) == value
+
+
+def test_empty_text() -> None:
+    """No text, no figures."""
+    assert figures.extract("") == []

@@ -1,0 +1,132 @@
+"""Relevance: county-lines stories in, look-alikes out; the feed prefilter keeps recall."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from monitor.relevance import assess, is_candidate, matched_terms
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "term"),
+    [
+        (
+            "Week of action",
+            "Officers closed 12 county lines and arrested 50 people.",
+            "county lines",
+        ),
+        ("Dealer jailed", "He ran a deal line supplying crack cocaine in Hastings.", "deal line"),
+        ("Arrest", "Officers seized a mobile phone used as a drugs line.", "drugs line"),
+        ("Jailed", "The line holder directed teenage runners from London.", "line holder"),
+        (
+            "Closure order",
+            "A flat where a vulnerable man was cuckooed has been closed.",
+            "cuckooing",
+        ),
+        ("Results", "The NCLCC published the figures on Thursday.", "nclcc"),
+        (
+            "Results",
+            "The National County Lines Coordination Centre said forces took part.",
+            "national county lines coordination centre",
+        ),
+        ("Sentencing", "He was caught by Operation Orochi detectives.", "operation orochi"),
+        ("Roundup", "Our intensification week results are in.", "intensification week"),
+        (
+            "What is County-Lines exploitation?",
+            "Gangs exploit children to move drugs.",
+            "county lines",
+        ),
+    ],
+)
+def test_positives(title: str, text: str, term: str) -> None:
+    """Police-release vocabulary marks a story as relevant and names the term."""
+    relevant, terms = assess(title, text)
+    assert relevant
+    assert term in terms
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Bus cuts",
+            "Lincolnshire County Council plans to cut 160 bus services and two bus lines.",
+        ),
+        ("Pledge", "Police will pursue all reasonable lines of inquiry to solve more crimes."),
+        ("Outage", "Phone lines were down across the county for six hours."),
+        ("Rail", "The railway line between Salisbury and Yeovil will close for 16 days."),
+        (
+            "County Lines (film review)",
+            "Film review. Director: Henry Blake. Starring Conrad Khan. Certificate 15. "
+            "County Lines is in cinemas now and shows how County Lines gangs groom children.",
+        ),
+        ("Cannabis farm", "Two men were arrested after 500 cannabis plants were found in a barn."),
+        ("Border Force", "Border Force seized a tonne of cocaine hidden in generators."),
+        ("Crash", "A car hit a tree on County Line Road, deputies said."),
+    ],
+)
+def test_look_alikes(title: str, text: str) -> None:
+    """Councils, inquiries, phone and rail lines, a film, plain drug busts are not relevant."""
+    assert assess(title, text) == (False, [])
+
+
+def test_terms_lowercase_deduped_in_order() -> None:
+    """Matched terms come back lowercase, once each, in the order first found."""
+    text = "Cuckooing is linked to County Lines. More county lines were shut. The NCLCC said so."
+    assert matched_terms(text) == ["cuckooing", "county lines", "nclcc"]
+
+
+def test_title_counts() -> None:
+    """A title can carry the only lexicon term."""
+    assert assess("County lines gang jailed", "Five men were jailed at Norwich Crown Court.")[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Man charged after police stop", ""),
+        ("Five arrested in dawn raids", "Officers executed warrants across the city."),
+        ("Week of action results", "Police seized cocaine and cash."),
+        ("Teenager exploited by gang", ""),
+        ("County lines crackdown", ""),
+        ("Drugs seized in Grantham", "Class A drugs were found."),
+        ("Knife amnesty begins", ""),
+    ],
+)
+def test_candidate_keeps_crime(title: str, summary: str) -> None:
+    """Anything that smells of drugs, arrests or exploitation is worth fetching."""
+    assert is_candidate(title, summary)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Yellow weather warning for snow", "Forecasters expect 10cm on high ground."),
+        ("United beat City 2-1", "A late goal settled the derby."),
+        ("Council sets budget for next year", "Council tax will rise by 4.99%."),
+        ("New library opens in Ludlow", ""),
+    ],
+)
+def test_candidate_rejects_other_news(title: str, summary: str) -> None:
+    """Weather, sport and council budgets are not fetched."""
+    assert not is_candidate(title, summary)
+
+
+def test_candidate_is_cheap() -> None:
+    """The prefilter costs microseconds per entry."""
+    title, summary = (
+        "New library opens in Ludlow",
+        "The new building has room for 20,000 books. " * 6,
+    )
+    start = time.perf_counter()
+    for _ in range(2000):
+        is_candidate(title, summary)
+    assert (time.perf_counter() - start) / 2000 < 50e-6
+
+
+def test_football_club_lining_up_a_signing_is_not_county_lines() -> None:
+    assert relevance.assess("Stockport County lines up loan move for striker", "The club is close.") == (
+        False, [])
+    assert relevance.assess("", "Officers closed county lines up and down the region.")[0]
