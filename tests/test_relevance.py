@@ -127,6 +127,8 @@ def test_candidate_is_cheap() -> None:
 
 
 def test_football_club_lining_up_a_signing_is_not_county_lines() -> None:
-    assert relevance.assess("Stockport County lines up loan move for striker", "The club is close.") == (
-        False, [])
-    assert relevance.assess("", "Officers closed county lines up and down the region.")[0]
+    assert assess("Stockport County lines up loan move for striker", "The club is close.") == (
+        False,
+        [],
+    )
+    assert assess("", "Officers closed county lines up and down the region.")[0]
