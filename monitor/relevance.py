@@ -8,7 +8,7 @@ _I = re.IGNORECASE
 # Run on lowercased text without IGNORECASE or a leading \b: several times faster.
 # "Stockport County lines up a loan move" is football: "lines up" is the verb, not the noun.
 _TERMS = re.compile(
-    r"county[\s-]+(?:drugs?[\s-]+)?lines?\b(?![\s-]+up\b)|"
+    r"county[\s-]+(?:drugs?[\s-]+)?lines?\b(?![\s-]+up\b(?!\s+and\s+down))|"
     r"deal(?:er)?[\s-]+lines?\b|drugs?[\s-]+lines?\b"
     r"(?![\s-]*(?:up|manager|of|extension|extensions))|line[\s-]+holders?\b|"
     r"cuckoo(?:ing|ed|[\s-]+ing)\b|nclcc\b|"
