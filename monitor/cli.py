@@ -215,6 +215,25 @@ def reextract(config_path: str, db_path: str | None) -> None:
 
 @cli.command()
 @config_option
+@db_option
+@click.argument("out", type=click.Path(dir_okay=False))
+@friendly_errors
+def snapshot(config_path: str, db_path: str | None, out: str) -> None:
+    """Write a consistent copy of the archive (VACUUM INTO) that is safe to publish or serve -i.
+
+    Example:
+
+        monitor snapshot --db archive.db public/archive.db
+    """
+    from monitor import browse
+
+    db_path = db_path or _archive_path(config_path)
+    browse.snapshot(db_path, out)
+    click.echo(f"snapshot written: {out}")
+
+
+@cli.command()
+@config_option
 @click.option("--tick", default=60, show_default=True, help="Seconds between due-source checks.")
 @friendly_errors
 def daemon(config_path: str, tick: int) -> None:

@@ -11,11 +11,26 @@ migrations = Migrations("monitor")
 def m001_create_sources(db: Database) -> None:
     db["sources"].create(
         {
-            "id": str, "name": str, "url": str, "type": str, "kind": str, "force": str,
-            "publisher": str, "enabled": int, "every_seconds": int, "etag": str,
-            "last_modified": str, "body_hash": str, "last_polled_at": str,
-            "last_success_at": str, "last_new_item_at": str, "error_score": float,
-            "status": str, "last_error": str, "next_poll_at": str, "redirects_seen": int,
+            "id": str,
+            "name": str,
+            "url": str,
+            "type": str,
+            "kind": str,
+            "force": str,
+            "publisher": str,
+            "enabled": int,
+            "every_seconds": int,
+            "etag": str,
+            "last_modified": str,
+            "body_hash": str,
+            "last_polled_at": str,
+            "last_success_at": str,
+            "last_new_item_at": str,
+            "error_score": float,
+            "status": str,
+            "last_error": str,
+            "next_poll_at": str,
+            "redirects_seen": int,
         },
         pk="id",
         defaults={"error_score": 0.0, "status": "ok", "enabled": 1, "redirects_seen": 0},
@@ -26,19 +41,44 @@ def m001_create_sources(db: Database) -> None:
 def m002_create_runs_and_polls(db: Database) -> None:
     db["runs"].create(
         {
-            "id": int, "started_at": str, "finished_at": str, "trigger": str, "status": str,
-            "sources_polled": int, "sources_failed": int, "entries_seen": int,
-            "articles_fetched": int, "articles_new": int, "stories_new": int, "figures_new": int,
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "trigger": str,
+            "status": str,
+            "sources_polled": int,
+            "sources_failed": int,
+            "entries_seen": int,
+            "articles_fetched": int,
+            "articles_new": int,
+            "stories_new": int,
+            "figures_new": int,
         },
         pk="id",
-        defaults={k: 0 for k in ("sources_polled", "sources_failed", "entries_seen",
-                                 "articles_fetched", "articles_new", "stories_new",
-                                 "figures_new")},
+        defaults={
+            k: 0
+            for k in (
+                "sources_polled",
+                "sources_failed",
+                "entries_seen",
+                "articles_fetched",
+                "articles_new",
+                "stories_new",
+                "figures_new",
+            )
+        },
     )
     db["polls"].create(
         {
-            "id": int, "run_id": int, "source_id": str, "polled_at": str, "http_status": int,
-            "entries": int, "new_entries": int, "error": str, "duration_ms": int,
+            "id": int,
+            "run_id": int,
+            "source_id": str,
+            "polled_at": str,
+            "http_status": int,
+            "entries": int,
+            "new_entries": int,
+            "error": str,
+            "duration_ms": int,
         },
         pk="id",
         foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
@@ -50,18 +90,36 @@ def m002_create_runs_and_polls(db: Database) -> None:
 def m003_create_stories_articles_figures(db: Database) -> None:
     db["stories"].create(
         {
-            "id": int, "title": str, "first_published": str, "first_seen": str,
-            "last_seen": str, "origin_article_id": int, "article_count": int,
+            "id": int,
+            "title": str,
+            "first_published": str,
+            "first_seen": str,
+            "last_seen": str,
+            "origin_article_id": int,
+            "article_count": int,
         },
         pk="id",
     )
     db["stories"].create_index(["first_published"])
     db["articles"].create(
         {
-            "id": int, "url": str, "original_url": str, "source_id": str, "guid": str,
-            "publisher": str, "title": str, "summary": str, "body": str, "published": str,
-            "fetched_at": str, "http_status": int, "content_hash": str, "relevant": int,
-            "matched_terms": str, "story_id": int, "run_id": int,
+            "id": int,
+            "url": str,
+            "original_url": str,
+            "source_id": str,
+            "guid": str,
+            "publisher": str,
+            "title": str,
+            "summary": str,
+            "body": str,
+            "published": str,
+            "fetched_at": str,
+            "http_status": int,
+            "content_hash": str,
+            "relevant": int,
+            "matched_terms": str,
+            "story_id": int,
+            "run_id": int,
         },
         pk="id",
         foreign_keys=[("source_id", "sources", "id"), ("story_id", "stories", "id")],
@@ -73,9 +131,18 @@ def m003_create_stories_articles_figures(db: Database) -> None:
     db["articles"].enable_fts(["title", "body"], create_triggers=True)
     db["figures"].create(
         {
-            "id": int, "article_id": int, "story_id": int, "metric": str, "value": float,
-            "unit": str, "qualifier": str, "scope": str, "evidence": str,
-            "evidence_start": int, "evidence_end": int, "extractor": str,
+            "id": int,
+            "article_id": int,
+            "story_id": int,
+            "metric": str,
+            "value": float,
+            "unit": str,
+            "qualifier": str,
+            "scope": str,
+            "evidence": str,
+            "evidence_start": int,
+            "evidence_end": int,
+            "extractor": str,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("story_id", "stories", "id")],
@@ -122,3 +189,37 @@ FROM sources s
 def m004_create_views(db: Database) -> None:
     db.create_view("story_figures", STORY_FIGURES)
     db.create_view("source_health", SOURCE_HEALTH)
+
+
+STORY_COPIES = """
+SELECT a.id AS article_id, s.id AS story_id, s.first_published, s.title AS story_title,
+       CASE WHEN a.id = s.origin_article_id THEN 1 ELSE 0 END AS is_origin,
+       COALESCE(a.publisher, src.publisher, src.force, src.name) AS publisher,
+       src.kind AS source_kind, src.force AS force, a.source_id, a.title, a.published,
+       a.url, (SELECT COUNT(*) FROM figures f WHERE f.article_id = a.id) AS figures
+FROM articles a
+JOIN stories s ON s.id = a.story_id
+LEFT JOIN sources src ON src.id = a.source_id
+"""
+
+
+@migrations()
+def m005_story_copies_view(db: Database) -> None:
+    # One row per copy of a story, with a publisher name even when the feed gave none, so
+    # Datasette can facet copies by publisher and source kind.
+    db.create_view("story_copies", STORY_COPIES)
+
+
+@migrations()
+def m006_story_keys_index(db: Database) -> None:
+    # The persisted posting index story placement queries instead of scanning articles: one row
+    # per (key hash, day, article) for URL/GUID/content-hash identities, headline words, figures
+    # and MinHash LSH bands. WITHOUT ROWID keeps it one B-tree ordered for `key IN (...)` lookups.
+    db.execute(
+        "CREATE TABLE story_keys (key INTEGER NOT NULL, day INTEGER NOT NULL,"
+        " article_id INTEGER NOT NULL REFERENCES articles(id),"
+        " PRIMARY KEY (key, day, article_id)) WITHOUT ROWID"
+    )
+    from monitor import stories  # derived data: index the articles already archived
+
+    stories.index_existing(db)

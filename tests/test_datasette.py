@@ -1,0 +1,670 @@
+"""The bundled Datasette config over an archive written by monitor.archive: tables, queries, feed."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import feedparser
+import pytest
+from datasette.app import Datasette
+from markupsafe import escape
+
+from monitor import archive, browse, config, dedupe
+from monitor.items import Article, Entry, Figure
+
+CONFIG = """
+archive: archive.db
+sources:
+  - name: national-crime-agency
+    url: https://www.nationalcrimeagency.gov.uk/news?format=feed&type=rss
+    kind: police
+    publisher: National Crime Agency
+  - name: greater-manchester-police
+    url: https://www.gmp.police.uk/news/greater-manchester/news/GetNewsRss/
+    kind: police
+    force: Greater Manchester Police
+  - name: west-midlands-police
+    url: https://www.westmidlands.police.uk/news/west-midlands/news/GetNewsRss/
+    kind: police
+    force: West Midlands Police
+  - name: bbc-news
+    url: https://feeds.bbci.co.uk/news/england/rss.xml
+    kind: press
+    publisher: BBC News
+  - name: manchester-evening-news
+    url: https://www.manchestereveningnews.co.uk/news/?service=rss
+    kind: press
+    publisher: Manchester Evening News
+  - name: dead-feed
+    url: https://example.org/gone.rss
+    kind: press
+    publisher: Gone Gazette
+"""
+
+NCA_2025 = (
+    "More than 1,000 county lines closed in national week of intensification",
+    "More than 1,000 county lines were closed during the national county lines intensification "
+    "week, the National Crime Agency said. Officers across England and Wales arrested 1,500 "
+    "people during the week of action. A total of 2,300 vulnerable people were safeguarded by "
+    "officers. More than £1.1 million in cash was seized from suspected dealers.",
+)
+BBC_2025 = (
+    "County lines: over 1,000 drug lines shut in week-long crackdown - BBC News",
+    "Police say more than 1,000 county lines were closed in a week-long national crackdown. "
+    "Forces arrested 1,500 people, according to the National Crime Agency. Some 2,300 "
+    "vulnerable people were safeguarded, officers said, as children were taken out of harm.",
+)
+NCA_2024 = (
+    "Intensification week: 500 county lines shut down across the country",
+    "Police forces shut down 500 county lines in the October intensification week. Officers "
+    "arrested 800 people across the country in the national operation.",
+)
+GMP_MAY = (
+    "Twelve arrested as county line network dismantled in Oldham",
+    "Officers from Greater Manchester Police arrested 12 people and closed 3 county lines in "
+    "Oldham this week. More than £16,000 in cash was seized during the warrants.",
+)
+MEN_MAY = (
+    "Oldham raids: 12 held as police smash county lines gang",
+    "Greater Manchester Police arrested 12 people in Oldham and closed 3 county lines, the force "
+    "said. More than £16,000 in cash was seized in the raids on homes across the town.",
+)
+WMP_JUNE = (
+    "West Midlands Police close seven county lines in June operation",
+    "West Midlands Police closed 7 county lines and arrested 20 people in a week of action. "
+    "In one raid in Walsall officers found drugs worth £62,000.",
+)
+BBC_COURT = (
+    'Dealer jailed for running "Jay" county line & cuckooing <flat> - BBC News',
+    "A dealer who ran the Jay county line from a cuckooed flat was jailed for six and a half "
+    "years at Wolverhampton Crown Court.",
+)
+BBC_OTHER = (
+    "Council tax to rise by five per cent - BBC News",
+    "The council said bills would rise by five per cent from April.",
+)
+GMP_JUNE = (
+    "Two county lines closed in Wigan after four arrests",
+    "Greater Manchester Police closed 2 county lines in Wigan and arrested 4 people on Tuesday.",
+)
+
+
+def _fig(
+    body: str, metric: str, value: float, evidence: str, scope: str | None, qualifier: str = "exact"
+) -> Figure:
+    from monitor.items import METRICS
+
+    start = body.index(evidence)
+    return Figure(
+        metric, value, METRICS[metric], qualifier, scope, evidence, start, start + len(evidence)
+    )
+
+
+def _article(
+    source: str,
+    url: str,
+    published: str,
+    text: tuple[str, str],
+    figures: list[tuple[Any, ...]],
+    relevant: bool = True,
+    publisher: str | None = None,
+) -> Article:
+    title, body = text
+    entry = Entry(
+        source_id=source,
+        url=dedupe.canonical_url(url),
+        original_url=url,
+        title=title,
+        guid=url,
+        summary=body[:80],
+        published=published,
+        publisher=publisher,
+    )
+    return Article(
+        entry=entry,
+        body=body,
+        fetched_at=published,
+        http_status=200,
+        content_hash=dedupe.content_hash(body),
+        relevant=relevant,
+        matched_terms=["county lines"] if relevant else [],
+        figures=[_fig(body, *f) for f in figures],
+    )
+
+
+NATIONAL_2025 = [
+    ("lines_closed", 1000, "More than 1,000 county lines were closed", "national", "more_than"),
+    ("arrests", 1500, "arrested 1,500 people", "national"),
+    ("safeguarded", 2300, "2,300 vulnerable people were safeguarded", "national"),
+    ("cash_seized_gbp", 1100000, "More than £1.1 million in cash", "national", "more_than"),
+]
+ARTICLES = [
+    # Saved in this order; MEN's copy arrives before the force's own release.
+    _article(
+        "national-crime-agency",
+        "https://www.nationalcrimeagency.gov.uk/news/iw-2024",
+        "2024-10-18T09:00:00+00:00",
+        NCA_2024,
+        [
+            ("lines_closed", 500, "shut down 500 county lines", "national"),
+            ("arrests", 800, "arrested 800 people", "national"),
+        ],
+        publisher="National Crime Agency",
+    ),
+    _article(
+        "bbc-news",
+        "https://www.bbc.co.uk/news/uk-england-court-1",
+        "2025-04-03T15:00:00+00:00",
+        BBC_COURT,
+        [("sentence_years", 6.5, "jailed for six and a half years", "case")],
+        publisher="BBC News",
+    ),
+    _article(
+        "manchester-evening-news",
+        "https://www.manchestereveningnews.co.uk/news/oldham-raids-1?utm_source=rss",
+        "2025-05-10T18:00:00+00:00",
+        MEN_MAY,
+        [
+            ("arrests", 12, "arrested 12 people", "force"),
+            ("lines_closed", 3, "closed 3 county lines", "force"),
+            ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
+        ],
+        publisher="Manchester Evening News",
+    ),
+    _article(
+        "greater-manchester-police",
+        "https://www.gmp.police.uk/news/oldham-county-line",
+        "2025-05-10T11:00:00+00:00",
+        GMP_MAY,
+        [
+            ("arrests", 12, "arrested 12 people", "force"),
+            ("lines_closed", 3, "closed 3 county lines", "force"),
+            ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
+        ],
+        publisher="Greater Manchester Police",
+    ),
+    _article(
+        "west-midlands-police",
+        "https://www.westmidlands.police.uk/news/june-lines",
+        "2025-06-02T10:00:00+00:00",
+        WMP_JUNE,
+        [
+            ("lines_closed", 7, "closed 7 county lines", "force"),
+            ("arrests", 20, "arrested 20 people", "force"),
+            ("drugs_value_gbp", 62000, "drugs worth £62,000", "case"),
+        ],
+        publisher="West Midlands Police",
+    ),
+    _article(
+        "bbc-news",
+        "https://www.bbc.co.uk/news/uk-council-tax",
+        "2025-06-03T08:00:00+00:00",
+        BBC_OTHER,
+        [],
+        relevant=False,
+        publisher="BBC News",
+    ),
+    _article(
+        "national-crime-agency",
+        "https://www.nationalcrimeagency.gov.uk/news/iw-2025",
+        "2025-06-20T09:00:00+00:00",
+        NCA_2025,
+        NATIONAL_2025,
+        publisher="National Crime Agency",
+    ),
+    _article(
+        "bbc-news",
+        "https://www.bbc.co.uk/news/uk-county-lines-week",
+        "2025-06-20T12:00:00+00:00",
+        BBC_2025,
+        [
+            (
+                "lines_closed",
+                1000,
+                "more than 1,000 county lines were closed",
+                "national",
+                "more_than",
+            ),
+            ("arrests", 1500, "arrested 1,500 people", "national"),
+            ("safeguarded", 2300, "2,300 vulnerable people were safeguarded", "national"),
+        ],
+        publisher="BBC News",
+    ),
+    _article(
+        "greater-manchester-police",
+        "https://www.gmp.police.uk/news/wigan-lines",
+        "2025-06-25T16:00:00+00:00",
+        GMP_JUNE,
+        [
+            ("lines_closed", 2, "closed 2 county lines", "force"),
+            ("arrests", 4, "arrested 4 people", "force"),
+        ],
+        publisher="Greater Manchester Police",
+    ),
+]
+RELEVANT = [a for a in ARTICLES if a.relevant]
+
+
+def build_archive(path: Path) -> Path:
+    """An archive written the way a cycle writes one: sources, a run, polls, then articles."""
+    db = archive.open_archive(path)
+    archive.sync_sources(db, config.parse(CONFIG, "test-config.yaml"))
+    run_id = archive.start_run(db, "manual")
+    for src in (
+        "national-crime-agency",
+        "greater-manchester-police",
+        "west-midlands-police",
+        "bbc-news",
+        "manchester-evening-news",
+    ):
+        archive.record_poll(
+            db,
+            run_id,
+            src,
+            {"http_status": 200, "entries": 10, "new_entries": 2, "duration_ms": 120},
+        )
+    archive.record_poll(
+        db,
+        run_id,
+        "dead-feed",
+        {"http_status": 500, "error": "HTTP 500", "error_kind": "hard", "duration_ms": 80},
+    )
+    for art in ARTICLES:
+        archive.save_article(db, art, run_id, "test-1")
+    archive.finish_run(db, run_id, "ok")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("browse") / "archive.db")
+
+
+def make_datasette(path: Path) -> Datasette:
+    """Datasette configured the way `monitor serve` configures it (mutable, bundled metadata)."""
+    return Datasette(
+        [str(path)],
+        metadata=browse.metadata(browse.database_name(path)),
+        template_dir=str(browse.TEMPLATES),
+        plugins_dir=str(browse.PLUGINS),
+        settings={"sql_time_limit_ms": 3000},
+    )
+
+
+@pytest.fixture(scope="module")
+def ds(archive_path: Path) -> Datasette:
+    return make_datasette(archive_path)
+
+
+def get(ds: Datasette, path: str, **kwargs: Any) -> Any:
+    response = asyncio.run(ds.client.get(path, **kwargs))
+    return response
+
+
+def rows(ds: Datasette, path: str) -> list[dict[str, Any]]:
+    sep = "&" if "?" in path else "?"
+    response = get(ds, f"{path}{sep}_shape=array&_size=max")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def story_id(ds: Datasette, title: str) -> int:
+    (row,) = rows(ds, f"/archive/stories.json?{urlencode({'title': title})}")
+    return int(row["id"])
+
+
+# --- tables and views ------------------------------------------------------------------------
+
+TABLE_COUNTS = {
+    "sources": 6,
+    "runs": 1,
+    "polls": 6,
+    "articles": 9,
+    "stories": 6,
+    "figures": 21,
+    "story_figures": 15,
+    "story_copies": 8,
+    "source_health": 6,
+}
+
+
+@pytest.mark.parametrize(("table", "count"), TABLE_COUNTS.items())
+def test_every_table_and_view_renders(ds: Datasette, table: str, count: int) -> None:
+    html = get(ds, f"/archive/{table}")
+    assert html.status_code == 200
+    assert len(rows(ds, f"/archive/{table}.json")) == count
+
+
+def test_metadata_titles_and_column_descriptions(ds: Datasette) -> None:
+    home = get(ds, "/")
+    assert home.status_code == 200 and "County-lines monitor" in home.text
+    page = get(ds, "/archive/figures").text
+    assert "Never add figures of different scopes together" in page
+    assert "more_than" in page and "drugs_weight_kg (kg)" in page
+
+
+def test_stories_sorted_newest_first(ds: Datasette) -> None:
+    titles = [r["title"] for r in rows(ds, "/archive/stories.json")]
+    assert titles[0] == GMP_JUNE[0]
+    assert titles[-1] == NCA_2024[0]
+
+
+def test_foreign_keys_show_labels(ds: Datasette) -> None:
+    arts = rows(
+        ds, "/archive/articles.json?_labels=on&url=https://www.gmp.police.uk/news/wigan-lines"
+    )
+    assert arts[0]["source_id"] == {
+        "value": "greater-manchester-police",
+        "label": "greater-manchester-police",
+    }
+    assert arts[0]["story_id"]["label"] == GMP_JUNE[0]
+    figs = rows(ds, "/archive/figures.json?_labels=on&metric=sentence_years")
+    assert figs[0]["article_id"]["label"] == BBC_COURT[0]
+
+
+def test_default_facets(ds: Datasette) -> None:
+    data = get(ds, "/archive/story_figures.json").json()
+    assert {"metric", "scope", "origin_kind", "force", "origin_publisher"} <= set(
+        data["facet_results"]
+    )
+    copies = get(ds, "/archive/story_copies.json").json()
+    publishers = {f["value"] for f in copies["facet_results"]["publisher"]["results"]}
+    assert publishers == {
+        "National Crime Agency",
+        "BBC News",
+        "Greater Manchester Police",
+        "Manchester Evening News",
+        "West Midlands Police",
+    }
+
+
+def test_full_text_search_on_articles(ds: Datasette) -> None:
+    hits = rows(ds, "/archive/articles.json?_search=intensification")
+    assert {h["title"] for h in hits} == {NCA_2024[0], NCA_2025[0]}
+
+
+# --- canned queries --------------------------------------------------------------------------
+
+
+def test_every_canned_query_renders(ds: Datasette) -> None:
+    queries = browse.metadata()["databases"]["archive"]["queries"]
+    for name in queries:
+        page = get(ds, f"/archive/{name}?force=Greater+Manchester+Police")
+        assert page.status_code == 200, name
+        assert str(escape(queries[name]["title"])) in page.text
+
+
+def test_latest_announcements(ds: Datasette) -> None:
+    got = rows(ds, "/archive/latest_announcements.json")
+    assert [r["title"] for r in got] == [
+        GMP_JUNE[0],
+        NCA_2025[0],
+        WMP_JUNE[0],
+        GMP_MAY[0],
+        BBC_COURT[0],
+        NCA_2024[0],
+    ]
+    nca = got[1]
+    assert nca["origin_publisher"] == "National Crime Agency" and nca["copies"] == 2
+    assert nca["headline_figures"] == (
+        "arrests 1500 (national); cash_seized_gbp 1100000 GBP (more than, national); "
+        "lines_closed 1000 (more than, national); safeguarded 2300 (national)"
+    )
+    # The force's own release is the origin even though the paper's copy was archived first.
+    assert got[3]["origin_publisher"] == "Greater Manchester Police"
+    assert got[3]["origin_url"] == "https://www.gmp.police.uk/news/oldham-county-line"
+    assert got[4]["headline_figures"] == "sentence_years 6.5 years (case)"
+
+
+def test_national_intensification_totals(ds: Datasette) -> None:
+    got = rows(ds, "/archive/national_intensification_totals.json")
+    assert [(r["published"], r["lines_closed"], r["arrests"], r["safeguarded"]) for r in got] == [
+        ("2024-10-18", 500, 800, None),
+        ("2025-06-20", 1000, 1500, 2300),
+    ]
+    assert [r["mentions_intensification"] for r in got] == [1, 1]
+    assert got[1]["cash_seized_gbp"] == 1100000
+
+
+def test_force_figures(ds: Datasette) -> None:
+    got = rows(ds, "/archive/force_figures.json?force=Greater+Manchester+Police")
+    assert [(r["published"], r["metric"], r["value"]) for r in got] == [
+        ("2025-05-10", "arrests", 12),
+        ("2025-05-10", "cash_seized_gbp", 16000),
+        ("2025-05-10", "lines_closed", 3),
+        ("2025-06-25", "arrests", 4),
+        ("2025-06-25", "lines_closed", 2),
+    ]
+    assert {r["scope"] for r in got} == {"force"}
+    assert rows(ds, "/archive/force_figures.json?force=Nowhere+Constabulary") == []
+
+
+def test_figures_by_month_keeps_scopes_apart(ds: Datasette) -> None:
+    got = rows(ds, "/archive/figures_by_month.json")
+    june_arrests = {
+        r["scope"]: (r["total"], r["stories"])
+        for r in got
+        if r["month"] == "2025-06" and r["metric"] == "arrests"
+    }
+    assert june_arrests == {"national": (1500, 1), "force": (24, 2)}
+    june_lines = {
+        r["scope"]: r["total"]
+        for r in got
+        if r["month"] == "2025-06" and r["metric"] == "lines_closed"
+    }
+    assert june_lines == {"national": 1000, "force": 9}
+    # One row per (month, metric, scope): nothing was summed across scopes.
+    keys = [(r["month"], r["metric"], r["scope"]) for r in got]
+    assert len(keys) == len(set(keys))
+    # Copies do not double-count: May's Oldham figures appear once though two outlets ran them.
+    may = {r["metric"]: r["total"] for r in got if r["month"] == "2025-05"}
+    assert may == {"arrests": 12, "cash_seized_gbp": 16000, "lines_closed": 3}
+
+
+def test_source_health_puts_failing_sources_first(ds: Datasette) -> None:
+    got = rows(ds, "/archive/source_health.json")
+    assert got[0]["name"] == "dead-feed" and got[0]["status"] == "failing"
+    assert got[0]["last_error"] == "HTTP 500"
+    nca = next(r for r in got if r["name"] == "national-crime-agency")
+    assert nca["relevant_articles"] == 2 and nca["polls"] == 1
+
+
+def test_stories_with_copies(ds: Datasette) -> None:
+    assert len(rows(ds, "/archive/stories_with_copies.json")) == 8
+    sid = story_id(ds, NCA_2025[0])
+    got = rows(ds, f"/archive/stories_with_copies.json?story_id={sid}")
+    assert [(r["is_origin"], r["publisher"], r["url"]) for r in got] == [
+        (1, "National Crime Agency", "https://www.nationalcrimeagency.gov.uk/news/iw-2025"),
+        (0, "BBC News", "https://www.bbc.co.uk/news/uk-county-lines-week"),
+    ]
+    # In the HTML view story ids link to the story page.
+    page = get(ds, f"/archive/stories_with_copies?story_id={sid}").text
+    assert f'<a href="/archive/stories/{sid}">{sid}</a>' in page
+
+
+def test_atom_feed_of_new_stories(ds: Datasette) -> None:
+    response = get(ds, "/archive/new_stories.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "New county-lines stories"
+    stories = rows(ds, "/archive/stories.json")
+    assert len(feed.entries) == len(stories) == 6
+    assert {e.title for e in feed.entries} == {s["title"] for s in stories}
+    nca = next(e for e in feed.entries if e.title == NCA_2025[0])
+    assert nca.id.startswith("urn:county-lines-monitor:story:")
+    assert nca.link == "https://www.nationalcrimeagency.gov.uk/news/iw-2025"
+    assert nca.author == "National Crime Agency"
+    assert '"arrested 1,500 people"' in nca.content[0].value
+    assert "2 copies" in nca.content[0].value
+
+
+# --- the story page --------------------------------------------------------------------------
+
+
+def test_story_page_shows_origin_copies_and_evidence(ds: Datasette) -> None:
+    sid = story_id(ds, GMP_MAY[0])
+    page = get(ds, f"/archive/stories/{sid}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Original release" in text and "Every copy" in text
+    assert "<strong>Greater Manchester Police</strong>" in text
+    assert 'href="https://www.gmp.police.uk/news/oldham-county-line"' in text
+    assert 'href="https://www.manchestereveningnews.co.uk/news/oldham-raids-1"' in text
+    assert "Manchester Evening News" in text
+    assert "&ldquo;More than £16,000 in cash&rdquo;" in text
+    assert "16,000" in text and "(repeat, not counted)" in text
+
+
+def test_story_page_escapes_scraped_text(ds: Datasette) -> None:
+    sid = story_id(ds, BBC_COURT[0])
+    text = get(ds, f"/archive/stories/{sid}").text
+    assert "<flat>" not in text
+    assert "&lt;flat&gt;" in text
+
+
+def test_other_row_pages_are_untouched(ds: Datasette) -> None:
+    page = get(ds, "/archive/sources/bbc-news")
+    assert page.status_code == 200 and "Every copy" not in page.text
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def _dashboard() -> dict[str, Any]:
+    return browse.metadata()["plugins"]["datasette-dashboards"]["county-lines"]
+
+
+def test_dashboard_page(ds: Datasette) -> None:
+    first = get(ds, "/-/dashboards/county-lines")
+    assert first.status_code == 302 and first.headers["location"].endswith("?metric=arrests")
+    page = get(ds, "/-/dashboards/county-lines?metric=arrests")
+    assert page.status_code == 200
+    for chart in _dashboard()["charts"]:
+        assert f'id="chart-{chart}"' in page.text
+    assert '<option value="Greater Manchester Police"' in page.text
+
+
+def chart_rows(ds: Datasette, chart: str, **params: str) -> list[dict[str, Any]]:
+    """What the dashboard's JavaScript fetches for a chart (its SQL, filters left out)."""
+    from datasette_dashboards import replace_opts_in_query
+
+    sql = replace_opts_in_query(_dashboard()["charts"][chart]["query"], params)
+    response = get(ds, "/archive.json", params={"sql": sql, "_shape": "objects", **params})
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]
+
+
+def test_dashboard_chart_data(ds: Datasette) -> None:
+    assert chart_rows(ds, "stories-count") == [{"n": 6}]
+    assert chart_rows(ds, "copies-count") == [{"n": 8}]
+    per_force = chart_rows(ds, "figures-per-force", metric="arrests")
+    assert [(r["force"], r["total"]) for r in per_force] == [
+        ("West Midlands Police", 20),
+        ("Greater Manchester Police", 16),
+    ]
+    over_time = chart_rows(ds, "figures-over-time", metric="lines_closed")
+    # Forces' own figures only, per month and force: national totals are never stacked on.
+    assert {(r["month"], r["force"]): r["total"] for r in over_time} == {
+        ("2025-05-01", "Greater Manchester Police"): 3,
+        ("2025-06-01", "Greater Manchester Police"): 2,
+        ("2025-06-01", "West Midlands Police"): 7,
+    }
+    one_force = chart_rows(ds, "figures-over-time", metric="arrests", force="West Midlands Police")
+    assert [(r["month"], r["total"]) for r in one_force] == [("2025-06-01", 20)]
+    national = chart_rows(ds, "national-totals")
+    assert len(national) == 5  # 2024: lines, arrests; 2025: lines, arrests, safeguarded
+    since = chart_rows(ds, "latest-stories", date_start="2025-06-01")
+    assert len(since) == 3
+
+
+def test_dashboard_table_escapes_scraped_text(ds: Datasette) -> None:
+    # The table chart writes cells with innerHTML, so its SQL must escape titles itself.
+    got = chart_rows(ds, "latest-stories")
+    court = next(r for r in got if "Jay" in r["story"])
+    assert "&lt;flat&gt;" in court["story"] and "&amp; cuckooing" in court["story"]
+    assert "&quot;Jay&quot;" in court["story"]
+    assert court["story"].startswith('<a href="/archive/stories/')
+
+
+# --- serving other names, snapshots, the command line ----------------------------------------
+
+
+def test_metadata_follows_the_database_name(archive_path: Path, tmp_path: Path) -> None:
+    demo = tmp_path / "demo.db"
+    shutil.copy(archive_path, demo)
+    meta = browse.metadata("demo")
+    assert list(meta["databases"]) == ["demo"]
+    charts = meta["plugins"]["datasette-dashboards"]["county-lines"]["charts"]
+    assert {c["db"] for c in charts.values()} == {"demo"}
+    assert "/demo/stories/" in charts["latest-stories"]["query"]
+    demo_ds = make_datasette(demo)
+    assert get(demo_ds, "/demo/latest_announcements").status_code == 200
+    assert get(demo_ds, "/demo/new_stories.atom").status_code == 200
+    assert "/demo/latest_announcements" in get(demo_ds, "/").text
+    written = browse.write_metadata(demo, tmp_path)
+    assert '"demo"' in written.read_text()
+
+
+def test_datasette_args_never_immutable(tmp_path: Path) -> None:
+    args = browse.datasette_args(tmp_path / "archive.db", "127.0.0.1", 8001)
+    assert "-i" not in args and "--immutable" not in args
+    assert args[1:4] == ["-m", "datasette", "serve"]
+    assert args[args.index("--metadata") + 1] == str(browse.METADATA)
+    assert args[args.index("--plugins-dir") + 1] == str(browse.PLUGINS)
+    assert args[args.index("--template-dir") + 1] == str(browse.TEMPLATES)
+    custom = browse.datasette_args(tmp_path / "demo.db", "0.0.0.0", 9000, tmp_path / "m.json")
+    assert custom[custom.index("--metadata") + 1] == str(tmp_path / "m.json")
+
+
+def test_snapshot_is_a_consistent_read_only_copy(archive_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "snapshot.db"
+    browse.snapshot(archive_path, out)
+    conn = sqlite3.connect(f"file:{out}?immutable=1", uri=True)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert conn.execute("SELECT COUNT(*) FROM story_figures").fetchone()[0] == 15
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'intensification'"
+        ).fetchone()[0]
+        == 2
+    )
+    conn.close()
+    snap_ds = Datasette(
+        immutables=[str(out)],
+        metadata=browse.metadata("snapshot"),
+        template_dir=str(browse.TEMPLATES),
+        plugins_dir=str(browse.PLUGINS),
+    )
+    assert len(rows(snap_ds, "/snapshot/latest_announcements.json")) == 6
+
+
+def test_snapshot_refuses_to_overwrite(archive_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "taken.db"
+    out.write_bytes(b"keep me")
+    with pytest.raises(archive.ArchiveError, match="already exists"):
+        browse.snapshot(archive_path, out)
+    assert out.read_bytes() == b"keep me"
+    with pytest.raises(archive.ArchiveError, match="no archive"):
+        browse.snapshot(tmp_path / "missing.db", tmp_path / "new.db")
+    with pytest.raises(archive.ArchiveError, match="does not exist"):
+        browse.snapshot(archive_path, tmp_path / "nowhere" / "new.db")
+
+
+def test_a_new_empty_archive_still_browses(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    archive.open_archive(path).conn.close()
+    empty = make_datasette(path)
+    for name in browse.metadata()["databases"]["archive"]["queries"]:
+        assert get(empty, f"/archive/{name}").status_code == 200, name
+    assert get(empty, "/-/dashboards/county-lines?metric=arrests").status_code == 200
+    feed = feedparser.parse(get(empty, "/archive/new_stories.atom").content)
+    assert not feed.bozo
+    assert [e.id for e in feed.entries] == ["urn:county-lines-monitor:no-stories-yet"]
