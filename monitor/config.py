@@ -101,7 +101,15 @@ class Config(BaseModel):
     timeout: int = Field(default=30, ge=1, le=600)
     max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     cycle_timeout: int = Field(default=900, ge=10)
+    redis: str | None = None  # set: workers share the crawl through Redis (monitor worker)
     sources: list[Source]
+
+    @field_validator("redis")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is not None and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"{url!r} is not a redis://, rediss:// or unix:// URL")
+        return url
 
     def source(self, name: str) -> Source:
         """The named source, or a ConfigError listing the names there are."""
