@@ -14,8 +14,9 @@ from monitor.numbers import (
     money_metric,
     weight_metric,
 )
+from monitor.scope import Cues, Sent, sentences
 
-EXTRACTOR_VERSION = "figures/1"
+EXTRACTOR_VERSION = "figures/2"
 
 _I = re.IGNORECASE
 _STOP = (
@@ -62,11 +63,11 @@ _AFTER_VERB = re.compile(
 _DIRECT_VERB = re.compile(
     r"\s*(?:(?:have|has|had) been |were |was |being )?(arrested|charged|safeguarded)\b", _I
 )
-_NRM = re.compile(r"National Referral Mechanism|\bNRM\b")
+_NRM = re.compile(r"National Referral Mechanism|(?<!\w)NRM\b")
 _CLOSE_BEFORE = re.compile(
     r"\b(?:closed|closing|close|shut down|shutting down|shut|dismantled|dismantling|disrupted|"
-    r"disrupting|took down|takes down|taken down|taking down|cut|closure of)\s+"
-    r"(?:a total of\s+)?$",
+    r"disrupting|took down|takes down|taken down|taking down|cut|closure of|closed down|"
+    r"closing down)\s+(?:a total of\s+|an? (?:record|further|combined|additional|total)\s+)?$",
     _I,
 )
 _CLOSE_AFTER = re.compile(
@@ -74,11 +75,21 @@ _CLOSE_AFTER = re.compile(
     r"has been) )?(?:closed|shut|dismantled|disrupted|taken down|taken out)\b",
     _I,
 )
-_HEDGE = re.compile(
-    r"\b(?:would|could|might|may|will|aims?|plans?|hopes?|expected|pledged?|targets?)\b"
-    r"(?:\s+[\w-]+){0,3}\s+$",
+# "The two county lines run by the group, known as 'Rico' and 'Smudge', have been shut down"
+_CLOSE_LATER = re.compile(
+    r"(?P<gap>[^;]{0,100}?)\b(?<!would )(?<!could )(?<!might )"
+    r"(?:were|have been|had been|has been|was) "
+    r"(?:now |since |also |successfully )?(?:closed|shut|dismantled|disrupted|taken down)\b",
     _I,
 )
+_NOT_CLOSED = re.compile(r"\b(?:identif|believ|thought|estimat|operat|active|running|linked)", _I)
+# Literal-first (no leading \b, no IGNORECASE) so re scans fast; run on the last 80 characters.
+_HEDGE = re.compile(
+    r"(?<![\w])(?:would|could|might|may|will|aims?|plans?|hopes?|expected|pledged?|targets?)\b"
+    r"(?:\s+[\w-]+){0,3}\s+$"
+)
+_HEDGE_KEYS = ("would", "could", "might", "may", "will", "aim", "plan", "hope", "expect", "pledge")
+_HEDGE_KEYS += ("target",)
 _WARRANT_NEAR = re.compile(r"\b(?:warrants?|raid\w*|search\w*|executed|executing)\b[^.]{0,25}$", _I)
 _CUCKOO = re.compile(r"cuckoo|\bvisit", _I)
 _VISITS_TO = re.compile(r"\s*to (?:\w+ )?(?:addresses|homes|properties|premises)", _I)
@@ -103,52 +114,26 @@ _WHO_KEYS = ("he was ", "he has been ", "man ", "woman ", "teenager ", "youth ")
 _ONE_WARRANT = re.compile(r"executed an? (?:search |drugs )?warrant\b|\ban? warrant was executed")
 _ONE_LINE = re.compile(
     r"\b(?:shut down|closed|dismantled|took down|taken down) (?:an? |the |one )?"
-    r"(?:suspect(?:ed)? )?(?:county|deal|drugs?) line\b(?!s)"
+    r"(?:suspect(?:ed)? )?(?:county|deal|drugs?) line\b(?!s)|"
+    # "A county line supplying ... has been shut down", "and a county line shut down"
+    r"\b(?:a|one) (?:suspect(?:ed)? )?(?:county|deal|drugs?) line (?:[^.;]{0,100}? "
+    r"(?<!would )(?<!could )(?<!might )(?:has|had) been |was |has now been )?"
+    r"(?:shut down|closed|dismantled|disrupted|taken down)\b"
 )
 # Singular results ("executed a warrant", "He was arrested"), each behind a cheap substring gate.
-_SINGULAR: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
-    (("executed a", "warrant was executed"), _ONE_WARRANT, "warrants_executed"),
-    (("county line", "deal line", "drug line", "drugs line"), _ONE_LINE, "lines_closed"),
-    (_WHO_KEYS, re.compile(_WHO.format(v="arrested")), "arrests"),
-    (_WHO_KEYS, re.compile(_WHO.format(v="charged")), "charged"),
+_CLOSING = ("shut", "clos", "dismantl", "disrupt", "taken down", "took down")
+# Singular results ("executed a warrant", "He was arrested"), each behind two cheap substring
+# gates (any key of each tuple must be present) so the regex runs only on likely sentences.
+_SINGULAR: tuple[tuple[tuple[str, ...], tuple[str, ...], re.Pattern[str], str], ...] = (
+    (("executed a", "warrant was executed"), ("warrant",), _ONE_WARRANT, "warrants_executed"),
+    (("county line", "deal line", "drug line", "drugs line"), _CLOSING, _ONE_LINE, "lines_closed"),
+    (_WHO_KEYS, ("arrested",), re.compile(_WHO.format(v="arrested")), "arrests"),
+    (_WHO_KEYS, ("charged",), re.compile(_WHO.format(v="charged")), "charged"),
 )
-_CASE_CUE = re.compile(
-    r"\b(?:a|one|an) (?:suspect(?:ed)? )?(?:county|deal|drugs?) line\b(?!s)|"
-    r"\bat (?:a|an|one)(?: [\w-]+){0,2} address\b|^In (?!(?:The|One|Total|All|Addition|"
-    r"January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Particular|Recent|Response)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)?,",
-)
-_FORCE_CUE = re.compile(
-    r"[A-Z][a-z]+ (?:Police|Constabulary)\b(?! Chiefs)|\bPolice Scotland\b|\b[Tt]he force\b|"
-    r"\bMet\b|\bGMP\b|\bPSNI\b|"
-    r"\b[Oo]ur (?:officers|teams?|County Lines Team)\b|\b[Ww]e (?:arrested|seized|made|closed)\b"
-)
-_REGION_CUE = re.compile(
-    r"\bROCU\b|Regional Organised Crime|Special Operations Unit|\bEMSOU\b|\bSEROCU\b|"
-    r"across the region|\b[Rr]egional(?:ly)?\b|\b(?:East|West) Midlands\b|\bNorth (?:West|East)\b|"
-    r"\bSouth (?:West|East)\b|Yorkshire and the Humber|\bEastern region\b"
-)
-_NATIONAL_CUE = re.compile(
-    r"\bNPCC\b|National Police Chiefs|\b[Nn]ationwide\b|\b[Nn]ationally\b(?![ -]co-?ordinated)|"
-    r"[Aa]cross the (?:country|UK|nation|United Kingdom)|[Aa]cross England and Wales|"
-    r"\b[Ff]orces (?:across|throughout|nationwide|report)|Home Office|\b[Gg]overnment\b|"
-    r"Home Secretary|National Crime Agency (?:said|also|has|seized)|\bNCA (?:said|also|has|seized)"
-)
-_SPLIT = re.compile(r"[.!?][)'\"”’]*\s+(?=[A-Z0-9£'\"“‘(])")
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Det|Ch|Supt|Insp|Sgt|Con|St|No|Cllr|Lt|Col|Rev|Prof)$")
+_SINGULAR_NEEDS = tuple(k for rule in _SINGULAR for k in rule[1])
 
 
-@dataclass
-class _Sent:
-    """A sentence span with its paragraph number and whether it is the headline."""
-
-    start: int
-    end: int
-    para: int
-    title: bool
-
-
-@dataclass
+@dataclass(slots=True)
 class _Cand:
     """A candidate figure before restatements are merged."""
 
@@ -162,72 +147,9 @@ class _Cand:
     singular: bool = False
 
 
-def _add_span(out: list[_Sent], text: str, start: int, end: int, para: int, title: bool) -> None:
-    """Append a stripped, non-empty sentence span."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        out.append(_Sent(start, end, para, title))
-
-
-def _sentences(text: str) -> list[_Sent]:
-    """Split into sentences per line; a short first line without a full stop is the headline."""
-    out: list[_Sent] = []
-    lines = list(re.finditer(r"[^\n]+", text))
-    for para, line in enumerate(lines):
-        title = para == 0 and len(lines) > 1 and len(line[0]) < 250
-        title = title and not line[0].rstrip().endswith((".", "!", "?"))
-        start = line.start()
-        for cut in _SPLIT.finditer(text, line.start(), line.end()):
-            if _ABBREV.search(text, max(start, cut.start() - 6), cut.start()):
-                continue
-            _add_span(out, text, start, cut.start() + 1, para, title)
-            start = cut.end()
-        _add_span(out, text, start, line.end(), para, title)
-    return out
-
-
-_CASE_KEYS = ("a county line", "one county line", "suspect", "a deal line", "a drug", "address")
-_FORCE_KEYS = (
-    "Police",
-    "Constabulary",
-    "Met",
-    "force",
-    "GMP",
-    "PSNI",
-    "our ",
-    "Our ",
-    "we ",
-    "We ",
-)
-_REGION_KEYS = ("ROCU", "egional", "Special Operations", "EMSOU", "region", "Midlands", "North ")
-_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region")
-_NATIONAL_KEYS = ("NPCC", "National ", "ationwide", "ationally", "cross ", "orces ", "Home ")
-_NATIONAL_KEYS += ("overnment", "NCA ")
-_CUES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
-    ("force", _FORCE_KEYS, _FORCE_CUE),
-    ("regional", _REGION_KEYS, _REGION_CUE),
-    ("national", _NATIONAL_KEYS, _NATIONAL_CUE),
-)
-
-
-def _scope_cue(sentence: str) -> str | None:
-    """The scope a sentence names explicitly: case > force > regional > national."""
-    if (sentence.startswith("In ") or any(k in sentence for k in _CASE_KEYS)) and _CASE_CUE.search(
-        sentence
-    ):
-        return "case"
-    for scope, keys, cue in _CUES:
-        if any(k in sentence for k in keys) and cue.search(sentence):
-            return scope
-    return None
-
-
 def _person_metric(sentence: str, mods: str, before: str, rest: str) -> str | None:
     """Decide arrests/charged/safeguarded for a count of people from the nearest verb."""
-    v = _BEFORE_VERB.search(before)
+    v = _BEFORE_VERB.search(before, max(0, len(before) - 40))
     verb = v.group("v") if v else None
     if verb is None:
         a = _AFTER_VERB.search(rest)
@@ -237,7 +159,11 @@ def _person_metric(sentence: str, mods: str, before: str, rest: str) -> str | No
     if verb and verb.lower().startswith("charg"):
         return "charged"
     if verb or "vulnerable" in mods.lower():
-        return None if _NRM.search(sentence) else "safeguarded"
+        return (
+            None
+            if ("NRM" in sentence or "Referral" in sentence) and _NRM.search(sentence)
+            else "safeguarded"
+        )
     return None
 
 
@@ -260,8 +186,11 @@ def _count_metric(sentence: str, before: str, after: str) -> str | None:
     if kind == "vehicles_seized" and _NOT_SEIZED.match(rest):
         return None
     if kind == "line":
-        closed = _CLOSE_BEFORE.search(before) or _CLOSE_AFTER.match(rest)
-        return "lines_closed" if closed else None
+        if _CLOSE_BEFORE.search(before) or _CLOSE_AFTER.match(rest):
+            return "lines_closed"
+        later = _CLOSE_LATER.match(rest)
+        ok = later and not _NOT_CLOSED.search(later.group("gap")) and "identif" not in before
+        return "lines_closed" if ok else None
     if kind == "place":
         if noun != "visits" and _WARRANT_NEAR.search(before):
             return "warrants_executed"
@@ -275,14 +204,15 @@ def _classify(sentence: str, m: Mention, before: str, after: str) -> str | None:
     """The metric of one mention, or None when it is not a headline result."""
     if m.kind == "gbp":
         return money_metric(sentence, before, after)
-    if _HEDGE.search(before):
+    tail = before[-80:].lower()
+    if any(map(tail.__contains__, _HEDGE_KEYS)) and _HEDGE.search(tail):
         return None
     if m.kind == "kg":
         return weight_metric(sentence, m.start, after)
     return _count_metric(sentence, before, after)
 
 
-def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: _Sent) -> list[_Cand]:
+def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: Sent) -> list[_Cand]:
     """Candidate figures in one sentence (mention offsets relative to it); scope comes later."""
 
     def cand(metric: str, value: float, qual: str, pos: int, scope: str | None = None) -> _Cand:
@@ -302,8 +232,11 @@ def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: _Sen
             for d in find_durations(sentence)
         ]
     low = sentence.lower()
-    for keys, pattern, metric in _SINGULAR:
-        hit = pattern.search(low) if any(k in low for k in keys) else None
+    if not any(map(low.__contains__, _SINGULAR_NEEDS)):
+        return out
+    for keys, needs, pattern, metric in _SINGULAR:
+        gated = any(map(low.__contains__, needs)) and any(map(low.__contains__, keys))
+        hit = pattern.search(low) if gated else None
         if hit:
             out.append(cand(metric, 1.0, "exact", hit.start()))
             out[-1].singular = True
@@ -352,8 +285,8 @@ def _lower(text: str) -> str:
     return "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
 
 
-def _by_sentence(mentions: list[Mention], sents: list[_Sent]) -> list[list[Mention]]:
-    """Bucket mentions into sentences, re-basing offsets to the sentence start."""
+def _by_sentence(mentions: list[Mention], sents: list[Sent]) -> list[list[Mention]]:
+    """Bucket mentions into sentences, re-basing their offsets (in place) to the sentence."""
     buckets: list[list[Mention]] = [[] for _ in sents]
     j = 0
     for m in mentions:
@@ -363,10 +296,10 @@ def _by_sentence(mentions: list[Mention], sents: list[_Sent]) -> list[list[Menti
             break
         base = sents[j].start
         if m.start >= base:
-            qstart = max(m.qstart, base) - base
-            buckets[j].append(
-                Mention(m.value, m.kind, m.qualifier, m.start - base, m.end - base, qstart)
-            )
+            m.qstart = max(m.qstart, base) - base
+            m.start -= base
+            m.end -= base
+            buckets[j].append(m)
     return buckets
 
 
@@ -380,42 +313,10 @@ def _skip_sentence(sentence: str, low: str, allow_cumulative: bool) -> bool:
     return cumulative and not allow_cumulative
 
 
-class _Cues:
-    """Scope cues per sentence, computed only for the sentences that need them."""
-
-    def __init__(self, text: str, sents: list[_Sent]) -> None:
-        self.text, self.sents = text, sents
-        self.cache: dict[int, str | None] = {}
-        first = (i for i, s in enumerate(sents) if not s.title and self.cue(i))
-        self.default = self.cue(next(first, -1)) or "force"
-
-    def cue(self, idx: int) -> str | None:
-        """The explicit cue of sentence idx (None for idx -1 or no cue)."""
-        if idx < 0:
-            return None
-        if idx not in self.cache:
-            s = self.sents[idx]
-            self.cache[idx] = _scope_cue(self.text[s.start : s.end])
-        return self.cache[idx]
-
-    def scope(self, idx: int) -> str:
-        """The latest cue earlier in the same paragraph, else the article's default."""
-        sents, para = self.sents, self.sents[idx].para
-        if sents[idx].title:
-            return self.default
-        j = idx
-        while j >= 0 and sents[j].para == para:
-            cue = self.cue(j)
-            if cue:
-                return cue
-            j -= 1
-        return self.default
-
-
-def _candidates(text: str, sents: list[_Sent]) -> list[_Cand]:
+def _candidates(text: str, sents: list[Sent]) -> list[_Cand]:
     """All candidates in the article, with scope carried within a paragraph."""
     low = _lower(text)
-    cues = _Cues(text, sents)
+    cues = Cues(text, sents)
     lead = next((s for s in sents if not s.title), None)
     allow = lead is not None and bool(_CUMULATIVE.search(text, lead.start, lead.end))
     cands: list[_Cand] = []
@@ -440,7 +341,7 @@ def _candidates(text: str, sents: list[_Sent]) -> list[_Cand]:
 
 def extract(text: str) -> list[Figure]:
     """The headline figures of an announcement, each with its sentence as evidence."""
-    sents = _sentences(text)
+    sents = sentences(text)
     figures: list[Figure] = []
     for c in _dedupe(_candidates(text, sents)):
         s = sents[c.sent]

@@ -39,6 +39,7 @@ _TAIL = re.compile(
     r"(?P<plus>\+)?(?: (?P<pounds>pounds)\b)?",
     re.IGNORECASE,
 )
+_TAIL_FIRST = frozenset("mbkgtpMBKGTP+")
 _QUALIFIER = re.compile(
     r"\b(?P<q>more than|over|in excess of|upwards of|just over|nearly|almost|around|about|"
     r"approximately|approx\.?|roughly|some|an estimated|up to|at least|fewer than|less than|"
@@ -73,11 +74,35 @@ _MULT: dict[str, float] = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, 
 _KG: dict[str, float] = {"kg": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0}
 _KG |= {"kilograms": 1.0, "tonne": 1000.0, "tonnes": 1000.0, "g": 0.001, "grams": 0.001}
 _AFTER_SKIP = re.compile(r"[\w%]|-\d|–\d| ?per ?cent|-year|-month| years? old|-strong", re.I)
-_BEFORE_SKIP = re.compile(r"(?:\d[-–]|\baged |\bage of |\bnumber |\bNo\. ?)$", re.I)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-@dataclass
+_BEFORE_WORDS = ("aged ", "age of ", "number ", "no. ", "no.")
+
+
+def _skip_before(text: str, start: int) -> bool:
+    """An age, a range end or a numbering ("aged 19", "3-9", "No. 5") precedes the number."""
+    if start >= 2 and text[start - 1] in "-–" and text[start - 2].isdigit():
+        return True
+    window = text[max(0, start - 8) : start].lower()
+    if "ag" not in window and "numb" not in window and "no." not in window:
+        return False
+    for word in _BEFORE_WORDS:
+        if window.endswith(word):
+            i = len(window) - len(word)
+            return i == 0 or not window[i - 1].isalnum()
+    return False
+
+
+def _skip_after(text: str, end: int) -> bool:
+    """A unit or word glued to the number ("31%", "16-year-old", "5 per cent") follows it."""
+    nxt = text[end : end + 1]
+    if not nxt or (nxt == " " and text[end + 1 : end + 2] not in "pPyY"):
+        return False
+    return bool(_AFTER_SKIP.match(text, end))
+
+
+@dataclass(slots=True)
 class Mention:
     """One number found in text, with its kind (count|gbp|kg), qualifier and span."""
 
@@ -143,7 +168,7 @@ def _skip(
     """Reject dates, years, ages, ranges, percentages, phone numbers and metres."""
     if start and (text[start - 1].isalnum() or text[start - 1] in ".,/-–"):
         return True
-    if _AFTER_SKIP.match(text, end) or _BEFORE_SKIP.search(text, max(0, start - 12), start):
+    if _skip_after(text, end) or _skip_before(text, start):
         return True
     mult = tail.group("mult")
     if mult and mult.lower() in ("m", "k", "bn") and not gbp:
@@ -209,7 +234,10 @@ def find_mentions(text: str, low: str | None = None) -> list[Mention]:
     for start, end, base, digits, gbp, num_start in _raw_numbers(text, low):
         if start < covered:
             continue
-        tail = _TAIL.match(text, end)
+        # Most numbers are followed by a plain word: let the tail match only the empty string.
+        nxt = text[end : end + 2]
+        bare = nxt[:1] not in _TAIL_FIRST and (nxt[:1] != " " or nxt[1:] not in _TAIL_FIRST)
+        tail = _TAIL.match(text, end, end if bare else len(text))
         covered = tail.end()
         sterling = gbp or bool(tail.group("pounds"))
         if _skip(text, num_start, tail.end(), digits, sterling, tail):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _I = re.IGNORECASE
@@ -99,6 +100,7 @@ _CANON: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=512)
 def _norm(term: str) -> str:
     """Map a matched variant ("County-Lines", "cuckooed") to its lexicon entry for faceting."""
     low = term.lower()
@@ -129,11 +131,11 @@ def matched_terms(text: str) -> list[str]:
 
 def _look_alike(low: str, hits: int) -> bool:
     """A review of a film/series titled County Lines, or US boundary usage, is not relevant."""
-    if any(k in low for k in _MEDIA_KEYS):
+    if any(map(low.__contains__, _MEDIA_KEYS)):
         media = {m.group(0) for m in _MEDIA.finditer(low)}
         if len(media) >= 2 and not _POLICING.search(low):
             return True
-    if "county line" in low and any(k in low for k in _BOUNDARY_KEYS):
+    if "county line" in low and any(map(low.__contains__, _BOUNDARY_KEYS)):
         return len(_BOUNDARY.findall(low)) >= hits
     return False
 
@@ -151,4 +153,4 @@ def assess(title: str, text: str) -> tuple[bool, list[str]]:
 def is_candidate(title: str, summary: str) -> bool:
     """Cheap prefilter on a feed entry: worth fetching if it smells of drugs or county lines."""
     low = f"{title} {summary}".lower()
-    return any(k in low for k in _CANDIDATE_KEYS)
+    return any(map(low.__contains__, _CANDIDATE_KEYS))

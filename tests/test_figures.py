@@ -208,3 +208,63 @@ def test_written_numbers(words: str, value: float) -> None:
 def test_empty_text() -> None:
     """No text, no figures."""
     assert figures.extract("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police forces closed a record 172 county lines.", [("lines_closed", 172, "exact")]),
+        (
+            "A county line supplying crack cocaine into Oldham has been shut down.",
+            [("lines_closed", 1, "exact")],
+        ),
+        (
+            "Four people have been arrested and a county line shut down.",
+            [("arrests", 4, "exact"), ("lines_closed", 1, "exact")],
+        ),
+        (
+            "The two county lines run by the group, known as 'Rico' and 'Smudge', have been shut down.",
+            [("lines_closed", 2, "exact")],
+        ),
+        ("Three county lines were dismantled.", [("lines_closed", 3, "exact")]),
+        ("Officers identified 50 county lines, which have since been closed.", []),
+        ("Police hope a county line will be shut down.", []),
+        ("There are around 600 county lines operating across the country.", []),
+    ],
+)
+def test_lines_closed_release_language(text: str, expected: list) -> None:
+    """Passive and separated closure verbs count; identified or hoped-for lines do not."""
+    assert triples(text) == expected
+
+
+def test_scope_single_operation_write_up() -> None:
+    """A write-up of one operation (a network dismantled, raids on one day) is scope case,
+    even when a force is named as the speaker or a national estimate closes the article."""
+    text = (
+        "Eight people have been arrested after National Crime Agency officers dismantled a "
+        "network running county lines into Cumbria.\n"
+        "Officers searched six properties on Wednesday 5 October, seizing 3kg of cocaine.\n"
+        "Greater Manchester Police said officers seized £12,450 in cash when the warrants were "
+        "executed on Tuesday (October 11).\n"
+        "There are estimated to be around 600 county lines operating across the country."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("arrests", 8, "case"),
+        ("warrants_executed", 6, "case"),
+        ("drugs_weight_kg", 3, "case"),
+        ("cash_seized_gbp", 12_450, "case"),
+    ]
+
+
+def test_scope_day_inside_a_week_is_not_case() -> None:
+    """A date inside a week of action, or the day a statement was made, is not one operation."""
+    text = (
+        "Officers visited 46 addresses during a national week of action that ended on "
+        "Sunday 9 October.\n"
+        "The NPCC said on Thursday that 1,100 suspects were arrested."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert [g[:2] for g in got] == [("cuckooing_visits", 46), ("arrests", 1100)]
+    assert "case" not in {g[2] for g in got}
+    assert got[1][2] == "national"

@@ -1,0 +1,249 @@
+"""Sentences and scope: which level (case, force, region, nation) a stated result belongs to.
+
+Police releases scope their numbers with a few kinds of cue: a force or region named as the
+actor, a national body or "across the country", and for a single operation a singular target
+("a county line", "dismantled a network") or a single day ("on Tuesday 11 October"). A sentence
+without a cue inherits the latest cue earlier in its paragraph, else the article's first cue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SPLIT = re.compile(r"[.!?][)'\"”’]*\s+(?=[A-Z0-9£'\"“‘(])")
+_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Det|Ch|Supt|Insp|Sgt|Con|St|No|Cllr|Lt|Col|Rev|Prof)$")
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(slots=True)
+class Sent:
+    """A sentence span with its paragraph number and whether it is the headline."""
+
+    start: int
+    end: int
+    para: int
+    title: bool
+
+
+def _add_span(out: list[Sent], text: str, start: int, end: int, para: int, title: bool) -> None:
+    """Append a stripped, non-empty sentence span."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sent(start, end, para, title))
+
+
+def sentences(text: str) -> list[Sent]:
+    """Split into sentences per line; a short first line without a full stop is the headline."""
+    out: list[Sent] = []
+    lines = list(_LINE.finditer(text))
+    for para, line in enumerate(lines):
+        title = para == 0 and len(lines) > 1 and len(line[0]) < 250
+        title = title and not line[0].rstrip().endswith((".", "!", "?"))
+        start = line.start()
+        for cut in _SPLIT.finditer(text, line.start(), line.end()):
+            if _ABBREV.search(text, max(start, cut.start() - 6), cut.start()):
+                continue
+            _add_span(out, text, start, cut.start() + 1, para, title)
+            start = cut.end()
+        _add_span(out, text, start, line.end(), para, title)
+    return out
+
+
+_MONTH = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# Every alternative below starts with a literal character and none with \b: Python's re then
+# scans for the first characters instead of trying each alternative at every position (~20x
+# faster). The left word boundary is checked in _found instead.
+# One operation: a singular line, one address or a singular target (lowercased text).
+_LINE_CUE = re.compile(r"(?:county|deal|drugs?) line\b(?!s)")
+_SINGLE = ("a ", "an ", "one ", "a suspect ", "a suspected ", "one suspected ", "one suspect ")
+_ADDRESS_CUE = re.compile(r"at (?:a|an|one)(?: [\w-]+){0,2} address\b")
+_TARGET_CUE = re.compile(
+    r"(?:dismantl|disrupt|smash|br(?:oke|eak|eaking) up|t(?:ook|aken|aking|akes?) down|"
+    r"shut(?:ting)? down|clos(?:ed|ing) down)\w* (?:a|an|one) (?:[\w'-]+ ){0,3}?"
+    r"(?:network|gang|group|line)\b"
+)
+_TARGET_VERBS = ("dismantl", "disrupt", "smash", " up ", " down ")
+_TARGET_NOUNS = ("network", "gang", "group", " line")
+# "In Middlesbrough, officers arrested three people": a named place opens a sub-operation.
+_IN_PLACE = re.compile(
+    rf"In (?!(?:The|One|Total|All|Addition|{_MONTH}|Particular|Recent|Response)\b)"
+    r"[A-Z][a-z]+(?: [A-Z][a-z]+)?,"
+)
+_DAY_CUE = re.compile(
+    rf"on (?:the morning of )?(?:{_DAY})\b|"
+    rf"on (?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})\b|"
+    r"early today\b|this morning\b|yesterday\b|last night\b"
+)
+# "said on Thursday" dates the statement, not the operation.
+_STATED = ("said ", "announced ", "published ", "confirmed ", "reported ")
+# A single day inside a week-long or longer campaign does not make the results one operation.
+_PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year|campaign|between)\b")
+_FORCE_NAME = re.compile(r"[A-Z][a-z]+ (?:Police|Constabulary)\b(?! Chiefs)")
+_FORCE_CUE = re.compile(
+    r"Police Scotland\b|The force\b|the force\b|Met\b|GMP\b|PSNI\b|"
+    r"Our (?:officers|teams?|County Lines Team)\b|our (?:officers|teams?|County Lines Team)\b|"
+    r"We (?:arrested|seized|made|closed)\b|we (?:arrested|seized|made|closed)\b"
+)
+_REGION_CUE = re.compile(
+    r"ROCU\b|Regional(?:ly)?\b|regional(?:ly)?\b|Special Operations Unit|EMSOU\b|SEROCU\b|"
+    r"across the region|East Midlands\b|West Midlands\b|North (?:West|East)\b|"
+    r"South (?:West|East)\b|Yorkshire and the Humber|Eastern region\b"
+)
+_ACROSS = r"(?:country|UK|nation|United Kingdom)"
+_FORCES = r"(?:across|throughout|nationwide|report)"
+_NATIONAL_CUE = re.compile(
+    r"NPCC\b|National Police Chiefs|National Crime Agency (?:said|also|has|seized)|"
+    r"Nationwide\b|nationwide\b|Nationally\b(?![ -]co-?ordinated)|"
+    r"nationally\b(?![ -]co-?ordinated)|"
+    rf"Across the {_ACROSS}|across the {_ACROSS}|Across England and Wales|"
+    rf"across England and Wales|Forces {_FORCES}|forces {_FORCES}|Home Office|Home Secretary|"
+    r"Government\b|government\b|NCA (?:said|also|has|seized)"
+)
+# Cheap substring gates: a pattern runs only when one of its keys is in the sentence.
+_LINE_KEYS = ("county line", "deal line", "drug line", "drugs line")
+_DAY_KEYS = ("on ", "today", "yesterday", "morning", "night")
+_FORCE_KEYS = ("Police", "Constabulary", "Met", "force", "GMP", "PSNI", "our ", "Our ", "we ")
+_FORCE_KEYS += ("We ",)
+_REGION_KEYS = ("ROCU", "egional", "Special Operations", "EMSOU", "region", "Midlands", "North ")
+_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region")
+_NATIONAL_KEYS = ("NPCC", "National ", "ationwide", "ationally", "cross ", "orces ", "Home ")
+_NATIONAL_KEYS += ("overnment", "NCA ")
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("regional", _REGION_CUE),
+    ("national", _NATIONAL_CUE),
+)
+
+
+def _has(sentence: str, keys: tuple[str, ...]) -> bool:
+    """Is any key a substring of the sentence?"""
+    return any(map(sentence.__contains__, keys))
+
+
+def _found(pattern: re.Pattern[str], text: str, not_after: tuple[str, ...] = ()) -> bool:
+    """A match of a literal-first pattern that starts a word (and follows none of not_after)."""
+    m = pattern.search(text)
+    while m:
+        i = m.start()
+        if (not i or not text[i - 1].isalnum()) and not (
+            not_after and text.endswith(not_after, 0, i)
+        ):
+            return True
+        m = pattern.search(text, i + 1)
+    return False
+
+
+# Gate name -> substring keys. Cues narrows each to the keys present in the article, so a
+# sentence checks only keys that can occur (most are absent from any one article).
+_GATES: dict[str, tuple[str, ...]] = {
+    "line": _LINE_KEYS,
+    "address": (" address",),
+    "verb": _TARGET_VERBS,
+    "noun": _TARGET_NOUNS,
+    "day": _DAY_KEYS,
+    "force": _FORCE_KEYS,
+    "regional": _REGION_KEYS,
+    "national": _NATIONAL_KEYS,
+}
+
+
+def gates_for(text: str) -> dict[str, tuple[str, ...]]:
+    """The gate keys that occur in text (keys are case-sensitive except the lowercase ones)."""
+    low = text.lower()
+    out: dict[str, tuple[str, ...]] = {}
+    for name, keys in _GATES.items():
+        hay = low if name in ("line", "address", "verb", "noun") else text
+        out[name] = tuple(k for k in keys if k in hay)
+    return out
+
+
+def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
+    """Does the sentence describe one operation rather than a campaign total?"""
+    if sentence.startswith("In ") and _IN_PLACE.match(sentence):
+        return True
+    low = sentence.lower()
+    if gates["line"] and _has(low, gates["line"]):
+        m = _LINE_CUE.search(low)
+        while m:
+            if low.endswith(_SINGLE, 0, m.start()):
+                return True
+            m = _LINE_CUE.search(low, m.end())
+    if gates["address"] and " address" in low and _found(_ADDRESS_CUE, low):
+        return True
+    if (
+        gates["verb"]
+        and gates["noun"]
+        and _has(low, gates["verb"])
+        and _has(low, gates["noun"])
+        and _found(_TARGET_CUE, low)
+    ):
+        return True
+    return bool(
+        gates["day"]
+        and _has(sentence, gates["day"])
+        and _found(_DAY_CUE, sentence, _STATED)
+        and not _found(_PERIOD, low)
+    )
+
+
+def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The scope a sentence names explicitly: case > force > regional > national."""
+    gates = _GATES if gates is None else gates
+    if _is_case(sentence, gates):
+        return "case"
+    keys = gates["force"]
+    if (
+        keys
+        and _has(sentence, keys)
+        and (_FORCE_NAME.search(sentence) or _found(_FORCE_CUE, sentence))
+    ):
+        return "force"
+    for scope, cue in _CUES:
+        keys = gates[scope]
+        if keys and _has(sentence, keys) and _found(cue, sentence):
+            return scope
+    return None
+
+
+class Cues:
+    """Scope cues per sentence, computed only for the sentences that need them."""
+
+    def __init__(self, text: str, sents: list[Sent]) -> None:
+        self.text, self.sents = text, sents
+        self.cache: dict[int, str | None] = {}
+        self._default: str | None = None
+        self.gates = gates_for(text)
+
+    @property
+    def default(self) -> str:
+        """The article's first explicit cue outside the headline, else force."""
+        if self._default is None:
+            first = (i for i, s in enumerate(self.sents) if not s.title and self.cue(i))
+            self._default = self.cue(next(first, -1)) or "force"
+        return self._default
+
+    def cue(self, idx: int) -> str | None:
+        """The explicit cue of sentence idx (None for idx -1 or no cue)."""
+        if idx < 0:
+            return None
+        if idx not in self.cache:
+            s = self.sents[idx]
+            self.cache[idx] = scope_cue(self.text[s.start : s.end], self.gates)
+        return self.cache[idx]
+
+    def scope(self, idx: int) -> str:
+        """The latest cue earlier in the same paragraph, else the article's default."""
+        sents, para = self.sents, self.sents[idx].para
+        if sents[idx].title:
+            return self.default
+        j = idx
+        while j >= 0 and sents[j].para == para:
+            cue = self.cue(j)
+            if cue:
+                return cue
+            j -= 1
+        return self.default
