@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from monitor.relevance import assess, is_candidate, matched_terms
@@ -112,18 +110,6 @@ def test_candidate_keeps_crime(title: str, summary: str) -> None:
 def test_candidate_rejects_other_news(title: str, summary: str) -> None:
     """Weather, sport and council budgets are not fetched."""
     assert not is_candidate(title, summary)
-
-
-def test_candidate_is_cheap() -> None:
-    """The prefilter costs microseconds per entry."""
-    title, summary = (
-        "New library opens in Ludlow",
-        "The new building has room for 20,000 books. " * 6,
-    )
-    start = time.perf_counter()
-    for _ in range(2000):
-        is_candidate(title, summary)
-    assert (time.perf_counter() - start) / 2000 < 50e-6
 
 
 def test_football_club_lining_up_a_signing_is_not_county_lines() -> None:
