@@ -74,7 +74,8 @@ def sync_sources(db: Database, cfg: Config) -> None:
             existing = (
                 db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else None
             )
-            if existing is None or not existing.get("redirects_seen"):
+            adopted = (existing or {}).get("redirects_seen") or 0
+            if adopted < health.REDIRECTS_TO_ADOPT:
                 row["url"] = src.url  # a followed permanent redirect overrides config's URL
             if existing is None:
                 row["status"] = "ok" if src.enabled else "disabled"
@@ -114,6 +115,15 @@ def start_run(db: Database, trigger: str) -> int:
         )
 
 
+def close_abandoned_runs(db: Database) -> None:
+    """Runs left `running` by a killed process (we hold the lock, so none is really running)."""
+    with write(db):
+        db.execute(
+            "UPDATE runs SET status = 'killed', finished_at = ? WHERE status = 'running'",
+            [now_iso()],
+        )
+
+
 def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
     """Add a crawler's counters to its run (several crawlers share one run)."""
     if not counts:
@@ -121,6 +131,11 @@ def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
     sets = ", ".join(f"{k} = {k} + ?" for k in counts)
     with write(db):
         db.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*counts.values(), run_id])
+
+
+def run_row(db: Database, run_id: int) -> dict[str, Any]:
+    """One run's row, with the counters its crawlers added."""
+    return dict(db["runs"].get(run_id))
 
 
 def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:

@@ -65,7 +65,8 @@ def pick_sources(cfg: Config, db: Any, names: Sequence[str], every: bool) -> lis
     return [s for s in cfg.sources if s.id in due]
 
 
-def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db: Any) -> None:
+def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db: Any) -> bool:
+    """Run the feed and listing crawlers together; True when both finished normally."""
     from scrapy.crawler import CrawlerProcess
 
     from spiders.feed import FeedSpider
@@ -73,11 +74,24 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
 
     states = {s.id: archive.source_state(db, s.id) for s in sources}
     process = CrawlerProcess(scrapy_settings(cfg, db_path, run_id))
+    crawlers = []
     for spider, kind in ((FeedSpider, "feed"), (ListingSpider, "html")):
         batch = [s for s in sources if s.type == kind]
         if batch:
-            process.crawl(spider, sources=batch, states=states)
+            crawler = process.create_crawler(spider)
+            crawlers.append(crawler)
+            process.crawl(crawler, sources=batch, states=states)
     process.start()
+    return all(c.stats.get_value("finish_reason") == "finished" for c in crawlers)
+
+
+def _status(row: dict[str, Any], finished: bool) -> str:
+    """ok, interrupted (SIGTERM or the cycle time limit), or all_failed (nothing answered)."""
+    if not finished:
+        return "interrupted"
+    if row["sources_polled"] and row["sources_failed"] == row["sources_polled"]:
+        return "all_failed"
+    return "ok"
 
 
 def run_cycle(
@@ -93,21 +107,16 @@ def run_cycle(
         cfg.source(name)  # unknown names fail before anything is locked or written
     with cycle_lock(db_path):
         db = archive.open_archive(db_path)
+        archive.close_abandoned_runs(db)
         archive.sync_sources(db, cfg)
         sources = pick_sources(cfg, db, names, every)
         run_id = archive.start_run(db, trigger)
         log.info("event=run_start run=%s sources=%s", run_id, len(sources))
-        status = "ok"
+        finished = False
         try:
-            if sources:
-                _crawl(cfg, db_path, run_id, sources, db)
-        except BaseException:
-            status = "interrupted"
-            raise
+            finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True
         finally:
-            row = archive.finish_run(db, run_id, status)
-            if row["sources_polled"] and row["sources_failed"] == row["sources_polled"]:
-                row = archive.finish_run(db, run_id, "all_failed")
+            row = archive.finish_run(db, run_id, _status(archive.run_row(db, run_id), finished))
         return row
 
 

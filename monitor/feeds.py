@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,19 @@ from urllib.parse import urljoin, urlsplit
 from monitor import dates, dedupe, text
 
 PARSE_SECONDS = 10
+# Channel-level hints on how often a feed changes: RSS 2.0 <ttl> (minutes) and the RSS 1.0
+# syndication module's updatePeriod / updateFrequency (any namespace prefix).
+_TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.I)
+_PERIOD = re.compile(rb"<(?:[\w-]+:)?updatePeriod>\s*(\w+)\s*</(?:[\w-]+:)?updatePeriod>", re.I)
+_FREQUENCY = re.compile(rb"<(?:[\w-]+:)?updateFrequency>\s*(\d{1,4})\s*<", re.I)
+_FIRST_ITEM = re.compile(rb"<(?:[\w-]+:)?(?:item|entry)[\s>]", re.I)
+_PERIOD_SECONDS = {
+    b"hourly": 3600,
+    b"daily": 86400,
+    b"weekly": 7 * 86400,
+    b"monthly": 30 * 86400,
+    b"yearly": 365 * 86400,
+}
 
 
 class NotAFeed(Exception):
@@ -63,6 +77,24 @@ def parse(body: bytes, base_url: str) -> list[FeedItem]:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF root element"
         raise NotAFeed(f"not a feed: {str(reason)[:120]}")
     return [item for entry in parsed.entries if (item := _item(entry, base_url))]
+
+
+def declared_ttl(body: bytes) -> int | None:
+    """Seconds the feed says it stays fresh (<ttl>, or sy:updatePeriod / updateFrequency), if any.
+
+    Read from the channel header only (before the first item), with plain byte patterns: no
+    parse, no entities, so it is safe on any body and costs microseconds."""
+    first = _FIRST_ITEM.search(body)
+    head = body[: first.start()] if first else body[:65536]
+    if match := _TTL.search(head):
+        return int(match.group(1)) * 60
+    if match := _PERIOD.search(head):
+        period = _PERIOD_SECONDS.get(match.group(1).lower())
+        if period is None:
+            return None
+        frequency = _FREQUENCY.search(head)
+        return period // max(1, int(frequency.group(1)) if frequency else 1)
+    return None
 
 
 def _link(entry: Any, base_url: str) -> str | None:

@@ -223,3 +223,30 @@ def m006_story_keys_index(db: Database) -> None:
     from monitor import stories  # derived data: index the articles already archived
 
     stories.index_existing(db)
+
+
+SOURCE_HEALTH_V2 = """
+SELECT s.id, s.name, s.kind, s.type, s.url, s.status, s.enabled, s.every_seconds, s.ttl_seconds,
+       s.error_score, s.last_error, s.last_polled_at, s.last_success_at, s.last_new_item_at,
+       s.next_poll_at,
+       CAST(julianday('now') - julianday(COALESCE(s.last_new_item_at,
+            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
+            AS INTEGER) AS days_since_new_item,
+       CASE WHEN julianday('now') - julianday(COALESCE(s.last_new_item_at,
+            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
+            > 14 THEN 1 ELSE 0 END AS quiet_14_days,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id) AS polls,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id AND p.error IS NOT NULL)
+           AS failed_polls,
+       (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.relevant = 1)
+           AS relevant_articles
+FROM sources s
+"""
+
+
+@migrations()
+def m007_sources_ttl_and_quiet_since_first_success(db: Database) -> None:
+    # The feed's own <ttl> is remembered across 304s; a source that never had a new item counts
+    # its quiet days from its first successful poll, not from the latest one.
+    db["sources"].add_column("ttl_seconds", int)
+    db.create_view("source_health", SOURCE_HEALTH_V2, replace=True)

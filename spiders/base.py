@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor import config as config_mod
+from monitor import feeds
 from monitor.config import Source
 from monitor.items import Article, Entry
 
@@ -19,6 +24,10 @@ from monitor.items import Article, Entry
 HARD_STATUSES = {401, 403, 404, 410, 451}
 # Every status reaches our callback except redirects, which RedirectMiddleware must still follow.
 KEEP_STATUSES = [304, *range(400, 600)]
+# Sent when a source's poll has its outcome (all its entries are yielded): RunStats writes the
+# poll once those entries are through the pipeline, so a cycle stopped later keeps it.
+poll_finished = object()
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.I)
 
 
 class MonitorSpider(scrapy.Spider):
@@ -68,17 +77,23 @@ class MonitorSpider(scrapy.Spider):
 
     def parse_poll(self, response: Response) -> Iterable[Article]:
         """Record the poll's outcome, then let the subclass read a fresh body."""
+        yield from self._poll(response)
+        self._poll_finished(response.meta["source_id"])
+
+    def _poll(self, response: Response) -> Iterable[Article]:
         source = self.sources[response.meta["source_id"]]
         result = self.results[source.id]
         result.update(http_status=response.status, duration_ms=self._elapsed(result))
+        if max_age := _max_age(response):
+            result["max_age"] = max_age
+        reasons = response.meta.get("redirect_reasons") or []
+        if reasons and all(r in (301, 308) for r in reasons) and response.status < 400:
+            result["permanent_redirect"] = response.url  # a 304 at the new address counts too
         if response.status == 304:
             return
         if response.status >= 400:
             self._http_error(result, response)
             return
-        reasons = response.meta.get("redirect_reasons") or []
-        if reasons and all(r in (301, 308) for r in reasons):
-            result["permanent_redirect"] = response.url
         body_hash = hashlib.sha1(response.body).hexdigest()
         result.update(
             etag=_header(response, b"ETag"),
@@ -94,6 +109,8 @@ class MonitorSpider(scrapy.Spider):
             result.pop("body_hash", None)
             return
         result["entries"] = len(articles)
+        if self.source_type == "feed":
+            result["ttl_seconds"] = feeds.declared_ttl(response.body)
         yield from articles
 
     def read(self, source: Source, response: Response) -> Iterable[Article]:
@@ -101,15 +118,24 @@ class MonitorSpider(scrapy.Spider):
         raise NotImplementedError
 
     def poll_failed(self, failure: Failure) -> None:
-        """Network-level failure (DNS, refused, timeout): a transient error for the source."""
+        """No response: refused by our own rules (robots.txt), or a network failure (DNS,
+        refused, reset, timeout), which is transient and may be everyone's (an outage)."""
         source_id = failure.request.meta["source_id"]
         result = self.results[source_id]
         result.update(
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300],
-            error_kind="transient",
-            network=True,
             duration_ms=self._elapsed(result),
         )
+        if failure.check(IgnoreRequest):
+            result.update(error_kind="hard", status="blocked")
+        else:
+            result.update(error_kind="transient", network=True)
+        self._poll_finished(source_id)
+
+    def _poll_finished(self, source_id: str) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.signals.send_catch_log(poll_finished, spider=self, source_id=source_id)
 
     def _http_error(self, result: dict[str, Any], response: Response) -> None:
         status = response.status
@@ -119,9 +145,8 @@ class MonitorSpider(scrapy.Spider):
             result["status"] = "gone"
         elif status in (401, 403, 451):
             result["status"] = "blocked"
-        retry_after = _header(response, b"Retry-After")
-        if retry_after and retry_after.isdigit():
-            result["retry_after"] = int(retry_after)
+        if retry_after := _retry_after(response):
+            result["retry_after"] = retry_after
 
     @staticmethod
     def _elapsed(result: dict[str, Any]) -> int:
@@ -145,3 +170,23 @@ class MonitorSpider(scrapy.Spider):
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _max_age(response: Response) -> int | None:
+    """Cache-Control max-age in seconds (no-store/no-cache say nothing about polling)."""
+    match = _MAX_AGE.search(_header(response, b"Cache-Control") or "")
+    return int(match.group(1)) if match else None
+
+
+def _retry_after(response: Response) -> int | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    value = (_header(response, b"Retry-After") or "").strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, int((when - datetime.now(UTC)).total_seconds())) or None

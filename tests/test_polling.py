@@ -1,19 +1,41 @@
-"""Polling behaviour of real `monitor run` processes against scripted loopback servers."""
+"""Polling behaviour of real `monitor run` processes against scripted loopback servers.
+
+Each `monitor run` costs a process start (~1.5 s), so one run serves several scripted sources.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
+from monitor import health
 from monitor.loopback import SiteServer
 from tests.conftest import FIXTURES, monitor
 
 ATOM = (FIXTURES / "feeds" / "gov-uk-updated-only.atom").read_bytes()
+
+
+def rss(base: str, count: int, ttl: int | None = None) -> bytes:
+    """A small RSS feed whose items link back to the loopback site."""
+    items = "".join(
+        f"<item><title>County lines operation {i}</title><link>{base}/news/{i}</link>"
+        f"<guid>{base}/news/{i}</guid><pubDate>Mon, 03 Mar 2025 09:{i:02d}:00 GMT</pubDate>"
+        f"<description>Officers closed line {i}.</description></item>"
+        for i in range(count)
+    )
+    head = f"<ttl>{ttl}</ttl>" if ttl else ""
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test force</title>'
+        f"<link>{base}/</link>{head}{items}</channel></rss>"
+    ).encode()
 
 
 @pytest.fixture
@@ -22,10 +44,17 @@ def site() -> Iterator[SiteServer]:
         yield server
 
 
-def write_config(tmp_path: Path, sources: dict[str, str]) -> Path:
-    lines = ["sources:"]
+def write_config(tmp_path: Path, sources: dict[str, str], options: str = "") -> Path:
+    """Sources every 30m that read only their feed (no article pages: fast and offline)."""
+    lines = [f"archive: {tmp_path / 'a.db'}", *options.splitlines(), "sources:"]
     for name, url in sources.items():
-        lines += [f"  - name: {name}", f"    url: {url}", "    kind: gov", "    every: 30m"]
+        lines += [
+            f"  - name: {name}",
+            f"    url: {url}",
+            "    kind: gov",
+            "    every: 30m",
+            "    fetch_articles: false",
+        ]
     path = tmp_path / "config.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -40,87 +69,172 @@ def status(code: int, headers: dict[str, str] | None = None, body: bytes = b""):
     return lambda handler: (code, headers or {}, body)
 
 
-def test_second_poll_is_conditional_and_a_304_is_a_quiet_success(
-    site: SiteServer, tmp_path: Path
-) -> None:
-    cfg = write_config(tmp_path, {"gov": f"{site.base}/gov-uk-updated-only.atom"})
-    db = run(cfg, tmp_path)
-    first = db["sources"].get("gov")
-    assert first["etag"] and first["status"] == "ok"
-    articles = db["articles"].count
-    db = run(cfg, tmp_path)
-    feed_requests = [h for p, h in site.requests if p.endswith(".atom")]
-    assert feed_requests[-1]["if-none-match"] == first["etag"]
-    assert feed_requests[-1]["if-modified-since"] == first["last_modified"]
-    polls = list(db.query("SELECT http_status, error, entries FROM polls ORDER BY id"))
-    assert polls[-1] == {"http_status": 304, "error": None, "entries": 0}
-    assert db["articles"].count == articles
-    assert db["sources"].get("gov")["status"] == "ok"
+def wait_until(at: str | None) -> timedelta:
+    assert at is not None
+    return datetime.fromisoformat(at) - datetime.now(UTC)
 
 
-def test_429_waits_for_retry_after(site: SiteServer, tmp_path: Path) -> None:
-    site.routes["/busy.atom"] = status(429, {"Retry-After": "7200"})
-    cfg = write_config(tmp_path, {"busy": f"{site.base}/busy.atom"})
-    src = run(cfg, tmp_path)["sources"].get("busy")
-    assert src["status"] == "failing" and src["last_error"] == "HTTP 429"
-    wait = datetime.fromisoformat(src["next_poll_at"]) - datetime.now(UTC)
-    assert wait > timedelta(seconds=7000)
-    assert len([p for p, _ in site.requests if p == "/busy.atom"]) == 1  # no instant retry
+def last_poll(db: Database, source_id: str) -> dict:
+    return next(
+        db.query(
+            "SELECT http_status, entries, new_entries, error FROM polls"
+            " WHERE source_id = ? ORDER BY id DESC LIMIT 1",
+            [source_id],
+        )
+    )
 
 
-def test_410_marks_the_source_gone(site: SiteServer, tmp_path: Path) -> None:
-    site.routes["/old.atom"] = status(410)
-    cfg = write_config(tmp_path, {"old": f"{site.base}/old.atom"})
-    src = run(cfg, tmp_path)["sources"].get("old")
-    assert (src["status"], src["error_score"]) == ("gone", 1.0)
+def test_a_site_over_four_polls(site: SiteServer, tmp_path: Path) -> None:
+    """304s, validators that lie, a 301 that repeats, a 302, and a 500 that goes away."""
+    feed = rss(site.base, 3)
+    liar_polls = []
 
+    def liar(handler: object) -> tuple[int, dict[str, str], bytes]:
+        liar_polls.append(1)  # a fresh ETag every time and never a 304: only the hash tells
+        return 200, {"ETag": f'"v{len(liar_polls)}"', "Content-Type": "application/rss+xml"}, feed
 
-def test_permanent_redirect_updates_the_stored_url_but_a_temporary_one_does_not(
-    site: SiteServer, tmp_path: Path
-) -> None:
+    site.routes["/liar.xml"] = liar
     site.routes["/moved.atom"] = status(301, {"Location": f"{site.base}/gov-uk-updated-only.atom"})
     site.routes["/away.atom"] = status(302, {"Location": f"{site.base}/gov-uk-updated-only.atom"})
-    cfg = write_config(
-        tmp_path, {"moved": f"{site.base}/moved.atom", "away": f"{site.base}/away.atom"}
-    )
-    db = run(cfg, tmp_path)
-    assert db["sources"].get("moved")["url"] == f"{site.base}/gov-uk-updated-only.atom"
-    assert db["sources"].get("away")["url"] == f"{site.base}/away.atom"
-    # the next poll goes straight to the new address
-    run(cfg, tmp_path)
-    assert [p for p, _ in site.requests].count("/moved.atom") == 1
-
-
-def test_challenge_page_is_a_failure_not_an_empty_feed(site: SiteServer, tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, {"walled": f"{site.base}/challenge.html"})
-    db = run(cfg, tmp_path)
-    src = db["sources"].get("walled")
-    assert src["status"] == "failing" and src["last_error"].startswith("NotAFeed: not a feed")
-    assert src["last_success_at"] is None
-
-
-def test_failing_source_backs_off_and_recovers(site: SiteServer, tmp_path: Path) -> None:
     site.routes["/flaky.atom"] = status(500)
-    cfg = write_config(tmp_path, {"flaky": f"{site.base}/flaky.atom"})
-    db = run(cfg, tmp_path)
-    run(cfg, tmp_path)
-    src = db["sources"].get("flaky")
-    assert src["error_score"] == 1.0  # two transient failures at 0.5
-    wait = datetime.fromisoformat(src["next_poll_at"]) - datetime.now(UTC)
-    assert wait > timedelta(minutes=50)  # 30m interval stretched by the error score
+    cfg = write_config(
+        tmp_path,
+        {
+            "gov": f"{site.base}/gov-uk-updated-only.atom",
+            "liar": f"{site.base}/liar.xml",
+            "moved": f"{site.base}/moved.atom",
+            "away": f"{site.base}/away.atom",
+            "flaky": f"{site.base}/flaky.atom",
+        },
+    )
+
+    db = run(cfg, tmp_path)  # poll 1
+    gov = db["sources"].get("gov")
+    assert gov["etag"] and gov["status"] == "ok"
+    assert last_poll(db, "liar") == {
+        "http_status": 200,
+        "entries": 3,
+        "new_entries": 3,
+        "error": None,
+    }
+    articles = db["articles"].count
+
+    db = run(cfg, tmp_path)  # poll 2
+    feed_requests = [h for p, h in site.requests if p == "/gov-uk-updated-only.atom"]
+    assert feed_requests[-1]["if-none-match"] == gov["etag"]
+    assert feed_requests[-1]["if-modified-since"] == gov["last_modified"]
+    assert last_poll(db, "gov") == {
+        "http_status": 304,
+        "entries": 0,
+        "new_entries": 0,
+        "error": None,
+    }
+    # The liar sent a new ETag and the same bytes: the body hash says nothing changed.
+    assert last_poll(db, "liar") == {
+        "http_status": 200,
+        "entries": 0,
+        "new_entries": 0,
+        "error": None,
+    }
+    assert db["sources"].get("liar")["etag"] == '"v2"'
+    assert db["articles"].count == articles
+    flaky = db["sources"].get("flaky")
+    assert (flaky["status"], flaky["error_score"]) == ("failing", 1.0)  # two 5xx at 0.5
+    assert wait_until(flaky["next_poll_at"]) > timedelta(minutes=55)  # 30m stretched by 2
+    # One 301 is not enough to move a source; a 302 never is.
+    assert db["sources"].get("moved")["url"] == f"{site.base}/moved.atom"
+
     del site.routes["/flaky.atom"]
     site.routes["/flaky.atom"] = lambda h: (200, {"Content-Type": "application/atom+xml"}, ATOM)
-    src = run(cfg, tmp_path)["sources"].get("flaky")
-    assert (src["status"], src["error_score"], src["last_error"]) == ("ok", 0.0, None)
+    db = run(cfg, tmp_path)  # poll 3: the 301 has now repeated three times
+    assert db["sources"].get("moved")["url"] == f"{site.base}/gov-uk-updated-only.atom"
+    assert db["sources"].get("away")["url"] == f"{site.base}/away.atom"
+    flaky = db["sources"].get("flaky")
+    assert (flaky["status"], flaky["error_score"], flaky["last_error"]) == ("ok", 0.0, None)
+
+    run(cfg, tmp_path)  # poll 4 goes straight to the new address
+    paths = [p for p, _ in site.requests]
+    assert paths.count("/moved.atom") == health.REDIRECTS_TO_ADOPT
+    assert paths.count("/away.atom") == 4
+    assert db["articles"].count == articles + 0  # nothing was ever archived twice
+
+
+def test_what_servers_ask_for_sets_the_next_poll(site: SiteServer, tmp_path: Path) -> None:
+    """429 and 503 Retry-After (seconds and HTTP-date), max-age, feed TTL, 410, a challenge."""
+    in_two_hours = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+    site.routes["/busy.atom"] = status(429, {"Retry-After": "7200"})
+    site.routes["/down.atom"] = status(503, {"Retry-After": in_two_hours})
+    site.routes["/old.atom"] = status(410)
+    site.routes["/cached.xml"] = status(200, {"Cache-Control": "public, max-age=7200"}, rss("x", 1))
+    site.routes["/ttl.xml"] = status(200, {}, rss(site.base, 1, ttl=180))
+    cfg = write_config(
+        tmp_path,
+        {
+            name: f"{site.base}/{path}"
+            for name, path in [
+                ("busy", "busy.atom"),
+                ("down", "down.atom"),
+                ("old", "old.atom"),
+                ("cached", "cached.xml"),
+                ("ttl", "ttl.xml"),
+                ("walled", "challenge.html"),
+            ]
+        },
+    )
+    db = run(cfg, tmp_path)
+    src = {r["id"]: r for r in db["sources"].rows}
+    assert (src["busy"]["status"], src["busy"]["last_error"]) == ("failing", "HTTP 429")
+    assert (src["down"]["status"], src["down"]["last_error"]) == ("failing", "HTTP 503")
+    for name in ("busy", "down", "cached"):
+        assert wait_until(src[name]["next_poll_at"]) > timedelta(seconds=7000), name
+    assert wait_until(src["ttl"]["next_poll_at"]) > timedelta(hours=2, minutes=55)
+    paths = [p for p, _ in site.requests]
+    assert paths.count("/busy.atom") == 1  # no instant retry of a 429
+    assert (src["old"]["status"], src["old"]["error_score"]) == ("gone", 1.0)
+    assert wait_until(src["old"]["next_poll_at"]) > timedelta(hours=23)  # looked at daily
+    walled = src["walled"]
+    assert walled["status"] == "failing" and walled["last_error"].startswith("NotAFeed: not a feed")
+    assert walled["last_success_at"] is None
+
+
+def test_a_server_that_never_answers_cannot_stall_the_cycle(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    """The server accepts the connection and reads the request, then says nothing at all."""
+    release = threading.Event()
+
+    def hang(handler: object) -> tuple[int, dict[str, str], bytes]:
+        release.wait(60)
+        return 200, {}, b""
+
+    site.routes["/hang.xml"] = hang
+    site.httpd.handle_error = lambda *args: None  # the late answer meets a closed socket
+    site.routes["/ok.xml"] = status(200, {}, rss(site.base, 2))
+    cfg = write_config(
+        tmp_path, {"hang": f"{site.base}/hang.xml", "ok": f"{site.base}/ok.xml"}, "timeout: 2"
+    )
+    started = time.monotonic()
+    try:
+        db = run(cfg, tmp_path)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 20
+    hung = db["sources"].get("hang")
+    assert hung["status"] == "failing" and hung["error_score"] == 0.5
+    assert "TimeoutError" in hung["last_error"] or "took longer" in hung["last_error"]
+    assert last_poll(db, "ok")["new_entries"] == 2
+    assert db["runs"].get(1)["status"] == "ok"
 
 
 def test_whole_network_outage_is_not_blamed_on_each_source(tmp_path: Path) -> None:
     cfg = write_config(
-        tmp_path, {"a": "http://127.0.0.1:9/a.atom", "b": "http://127.0.0.1:9/b.atom"}
+        tmp_path, {"a": "http://127.0.0.1:9/a.atom", "b": "http://127.0.0.2:9/b.atom"}
     )
     db = run(cfg, tmp_path)
     assert {r["error_score"] for r in db["sources"].rows} == {0.0}
+    assert {r["status"] for r in db["sources"].rows} == {"ok"}
     assert db["runs"].get(1)["status"] == "all_failed"
+    assert db["polls"].count == 2
 
 
 def test_overlapping_run_exits_zero_saying_already_running(tmp_path: Path) -> None:
@@ -129,5 +243,6 @@ def test_overlapping_run_exits_zero_saying_already_running(tmp_path: Path) -> No
     with open(f"{db}.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         proc = monitor("run", "--config", str(cfg), "--db", str(db))
+    assert proc.returncode == 0
     assert "already running" in proc.stdout
     assert not db.exists()
