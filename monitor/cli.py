@@ -131,11 +131,72 @@ def run(
     cfg = load_config(config_path)
     db_path = db_path or cfg.archive
     try:
+        if cfg.redis:  # distributed mode: the workers crawl, the archiver writes
+            from monitor import distributed
+
+            queued = distributed.enqueue_cycle(cfg, db_path, names, every, trigger)
+            busy = queued["skipped_in_flight"]
+            click.echo(
+                f"run {queued['run_id']} queued: {queued['queued']} sources for the workers"
+                + (f" ({len(busy)} still in flight from an earlier run)" if busy else "")
+            )
+            return
         row = run_cycle(cfg, db_path, names=names, every=every, trigger=trigger)
     except AlreadyRunning as exc:
         click.echo(f"{exc}; nothing to do")
         return
     print_summary(row, db_path)
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--max-polls", default=8, show_default=True, type=click.IntRange(1), help="Polls at once."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also show Scrapy's own log.")
+@friendly_errors
+def worker(config_path: str, max_polls: int, verbose: bool) -> None:
+    """Poll sources from the shared Redis queue until stopped (needs `redis:` in the config).
+
+    Start any number, on any machine that reaches Redis and the sources; SIGINT or SIGTERM
+    gives unfinished polls back to the queue.
+
+    Example:
+
+        monitor worker --config config.yaml
+    """
+    from monitor import distributed
+
+    setup_logging(verbose)
+    cfg = load_config(config_path)
+    distributed.run_worker(cfg, config_path, max_polls=max_polls)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--once", is_flag=True, help="Exit when no run is open and nothing is waiting.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show Scrapy's own log.")
+@friendly_errors
+def archiver(config_path: str, db_path: str | None, once: bool, verbose: bool) -> None:
+    """Write what the workers finished into the archive: the one writer in distributed mode.
+
+    Example:
+
+        monitor archiver --config config.yaml
+    """
+    from monitor import distributed
+    from monitor.distributed.archiver import ArchiverRunning
+
+    setup_logging(verbose)
+    cfg = load_config(config_path)
+    db_path = db_path or cfg.archive
+    try:
+        summary = distributed.run_archiver(cfg, db_path, once=once)
+    except ArchiverRunning as exc:
+        raise click.ClickException(str(exc)) from None
+    for row in summary["runs"]:
+        print_summary(row, db_path)
 
 
 @cli.command()
