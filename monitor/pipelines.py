@@ -85,10 +85,16 @@ class FetchPipeline:
 
 
 class TextPipeline:
-    """Main text from the fetched page; the feed's summary when there is no page."""
+    """Main text from the fetched page (the feed's summary when there is none); the costly
+    extractor runs only on pages whose rough text already reads as county lines."""
 
     def process_item(self, item: Article) -> Article:
-        item.body = text.main_text(item.raw, item.entry.url) if item.raw else item.entry.summary
+        if not item.raw:
+            item.body = item.entry.summary
+        else:
+            rough = text.rough_text(item.raw)
+            relevant, _ = relevance.assess(item.entry.title, rough)
+            item.body = text.main_text(item.raw, item.entry.url) if relevant else rough
         item.raw = b""
         return item
 
