@@ -139,9 +139,18 @@ def run_row(db: Database, run_id: int) -> dict[str, Any]:
 
 
 def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
-    """Close a run and return its row for the summary."""
+    """Close a run and return its row; new stories are counted from the archive, since a story
+    started early in a run can be merged into another before the run ends."""
+    stories_new = db.execute(
+        "SELECT COUNT(DISTINCT story_id) FROM articles WHERE run_id = ? AND story_id IS NOT NULL"
+        " AND story_id NOT IN (SELECT story_id FROM articles WHERE run_id < ?"
+        " AND story_id IS NOT NULL)",
+        [run_id, run_id],
+    ).fetchone()[0]
     with write(db):
-        db["runs"].update(run_id, {"finished_at": now_iso(), "status": status})
+        db["runs"].update(
+            run_id, {"finished_at": now_iso(), "status": status, "stories_new": stories_new}
+        )
     return dict(db["runs"].get(run_id))
 
 

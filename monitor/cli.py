@@ -277,6 +277,27 @@ def reextract(config_path: str, db_path: str | None) -> None:
 @cli.command()
 @config_option
 @db_option
+@friendly_errors
+def restory(config_path: str, db_path: str | None) -> None:
+    """Rebuild story grouping over the whole archive (after tuning); running it twice moves nothing.
+
+    Example:
+
+        monitor restory --db archive.db
+    """
+    from monitor import stories
+
+    db_path = db_path or _archive_path(config_path)
+    report = stories.restory(_existing_archive(db_path))
+    click.echo(
+        f"{report['articles']} articles in {report['stories']} stories: {report['moved']} moved, "
+        f"{report['stories_created']} stories created, {report['stories_removed']} removed"
+    )
+
+
+@cli.command()
+@config_option
+@db_option
 @click.argument("out", type=click.Path(dir_okay=False))
 @friendly_errors
 def snapshot(config_path: str, db_path: str | None, out: str) -> None:

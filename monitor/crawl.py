@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,13 @@ class AlreadyRunning(Exception):
 def cycle_lock(db_path: str | Path) -> Iterator[None]:
     """An flock beside the archive: the kernel frees it if the holder dies, so no stale locks."""
     lock_path = f"{db_path}.lock"
-    with open(lock_path, "w") as handle:
+    try:
+        handle = open(lock_path, "w")  # noqa: SIM115 (closed below, after the cycle)
+    except OSError as exc:
+        raise archive.ArchiveError(
+            f"{db_path}: cannot create {lock_path}: {exc.strerror}"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -38,12 +45,16 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
     """Project settings plus what this config and run decide."""
     from scrapy.settings import Settings
 
+    from monitor.guard import allowed_hosts
+
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
     settings.setdict(
         {
             "MONITOR_DB": str(db_path),
             "MONITOR_RUN_ID": run_id,
+            # the SSRF guard trusts these host:port pairs even when they are private addresses
+            "MONITOR_ALLOWED_HOSTS": allowed_hosts(s.url for s in cfg.sources),
             "USER_AGENT": cfg.user_agent,
             "DOWNLOAD_TIMEOUT": cfg.timeout,
             "DOWNLOAD_MAXSIZE": cfg.max_bytes,
@@ -82,6 +93,9 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
             crawlers.append(crawler)
             process.crawl(crawler, sources=batch, states=states)
     process.start()
+    for crawler in crawlers:
+        if error := getattr(crawler, "monitor_archive_error", None):
+            raise archive.ArchiveError(f"{db_path}: cannot write archive: {error}")
     return all(c.stats.get_value("finish_reason") == "finished" for c in crawlers)
 
 
@@ -106,18 +120,27 @@ def run_cycle(
     for name in names:
         cfg.source(name)  # unknown names fail before anything is locked or written
     with cycle_lock(db_path):
-        db = archive.open_archive(db_path)
-        archive.close_abandoned_runs(db)
-        archive.sync_sources(db, cfg)
-        sources = pick_sources(cfg, db, names, every)
-        run_id = archive.start_run(db, trigger)
-        log.info("event=run_start run=%s sources=%s", run_id, len(sources))
-        finished = False
         try:
-            finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True
-        finally:
-            row = archive.finish_run(db, run_id, _status(archive.run_row(db, run_id), finished))
-        return row
+            return _locked_cycle(cfg, db_path, names, every, trigger)
+        except sqlite3.Error as exc:  # read-only file, disk full: one line, nothing half-written
+            raise archive.ArchiveError(f"{db_path}: cannot write archive: {exc}") from None
+
+
+def _locked_cycle(
+    cfg: Config, db_path: str | Path, names: Sequence[str], every: bool, trigger: str
+) -> dict[str, Any]:
+    db = archive.open_archive(db_path)
+    archive.close_abandoned_runs(db)
+    archive.sync_sources(db, cfg)
+    sources = pick_sources(cfg, db, names, every)
+    run_id = archive.start_run(db, trigger)
+    log.info("event=run_start run=%s sources=%s", run_id, len(sources))
+    finished = False
+    try:
+        finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True
+    finally:
+        row = archive.finish_run(db, run_id, _status(archive.run_row(db, run_id), finished))
+    return row
 
 
 __all__ = ["AlreadyRunning", "ConfigError", "run_cycle"]

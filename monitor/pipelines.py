@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 import scrapy
@@ -11,6 +13,8 @@ from sqlite_utils import Database
 
 from monitor import archive, dedupe, figures, relevance, text
 from monitor.items import Article
+
+log = logging.getLogger("monitor")
 
 
 def archive_for(crawler: Crawler) -> Database:
@@ -137,9 +141,25 @@ class ArchivePipeline:
 
     def process_item(self, item: Article) -> Article:
         run_id: Any = self.crawler.settings.get("MONITOR_RUN_ID")
-        counts = archive.save_article(
-            archive_for(self.crawler), item, run_id, figures.EXTRACTOR_VERSION
-        )
+        try:
+            counts = archive.save_article(
+                archive_for(self.crawler), item, run_id, figures.EXTRACTOR_VERSION
+            )
+        except sqlite3.Error as exc:  # disk full, read-only file: nothing half-written
+            self._failed(item, exc)
+            raise DropItem(f"not archived: {exc}") from None
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"monitor/{key}", value)
         return item
+
+    def _failed(self, item: Article, exc: sqlite3.Error) -> None:
+        """Keep the source's old validators (so the next run re-reads it) and stop the crawl."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        results = getattr(self.crawler.spider, "results", {})
+        for key in ("etag", "last_modified", "body_hash"):
+            results.get(item.entry.source_id, {}).pop(key, None)
+        if getattr(self.crawler, "monitor_archive_error", None) is None:
+            self.crawler.monitor_archive_error = str(exc)  # type: ignore[attr-defined]
+            log.error("event=archive_error error=%r", str(exc))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))

@@ -24,6 +24,18 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 # Security: only http(s). Scrapy would otherwise read file: and data: URLs named by a feed.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+# SSRF: every request and redirect hop is checked on its resolved address (monitor/guard.py);
+# loopback/private/link-local/reserved only for MONITOR_ALLOWED_HOSTS and the spider's sources.
+DOWNLOADER_MIDDLEWARES = {
+    "monitor.guard.SsrfGuard": 60,  # after OffsiteMiddleware, before robots.txt is fetched
+    "monitor.guard.PeerGuard": 950,  # first to see each response: the peer it came from
+    # Feeds and press releases need no cookies; dropping it saves tldextract's import per run.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+}
+MONITOR_ALLOWED_HOSTS: list[str] = []  # "host:port" of every configured source (set per run)
+DNSCACHE_ENABLED = True  # the guard's lookup is the one the connection uses (no rebinding gap)
+METAREFRESH_ENABLED = False  # a feed or article is never a <meta refresh> hop away
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a body shorter than its Content-Length is an error, not a feed
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -41,4 +53,8 @@ ITEM_PIPELINES = {
     "monitor.pipelines.FingerprintPipeline": 600,
     "monitor.pipelines.ArchivePipeline": 900,
 }
-EXTENSIONS = {"monitor.extensions.RunStats": 500}
+EXTENSIONS = {
+    "monitor.extensions.RunStats": 500,
+    # Scrapy 2.19 starts a code-executing HTTP endpoint when aiohttp is importable: never here.
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}

@@ -8,6 +8,7 @@ import re
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL, ESC...: never stored
 
 
 def plain(fragment: str | None) -> str:
@@ -20,12 +21,12 @@ def plain(fragment: str | None) -> str:
         if unescaped == text and not _TAG.search(text):
             break
         text = _TAG.sub(" ", unescaped)
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 def tidy(text: str) -> str:
     """One space between words, one blank line between paragraphs."""
-    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [_SPACE.sub(" ", _CONTROL.sub(" ", line)).strip() for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 

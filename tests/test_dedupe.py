@@ -82,3 +82,66 @@ def test_headline_only_item_joins_by_title() -> None:
     a = key("Record 172 county lines shut down by police in a single week")
     b = key("Record 172 county lines shut down by police in a single week of action", "", SEED)
     assert dedupe.same_story(a, b)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.kentonline.co.uk/news/crime/drugs-12345/",
+        "http://www.kentonline.co.uk/news/crime/drugs-12345",
+        "https://m.kentonline.co.uk/news/crime/drugs-12345/",
+        "https://amp.kentonline.co.uk/news/crime/drugs-12345/",
+        "https://www.kentonline.co.uk/news/crime/drugs-12345/amp/",
+        "https://www.kentonline.co.uk/amp/news/crime/drugs-12345/",
+        "https://www.kentonline.co.uk/news/crime/drugs-12345.amp",
+        "https://www.kentonline.co.uk/news/crime/drugs-12345/?amp=1&utm_source=x",
+        "https://www-kentonline-co-uk.cdn.ampproject.org/c/s/www.kentonline.co.uk/news/crime/drugs-12345/amp/",
+        "https://www.google.com/amp/s/www.kentonline.co.uk/news/crime/drugs-12345/amp",
+    ],
+)
+def test_url_key_is_one_identity_for_every_edition(url: str) -> None:
+    assert dedupe.url_key(url) == "kentonline.co.uk/news/crime/drugs-12345"
+
+
+def test_url_key_keeps_what_identifies_a_page() -> None:
+    assert dedupe.url_key("https://policeoracle.com/news/article.cfm?id=109789") != (
+        dedupe.url_key("https://policeoracle.com/news/article.cfm?id=109790")
+    )
+    assert dedupe.url_key("https://touch.policeoracle.com/news/article.cfm?id=1") == (
+        dedupe.url_key("https://www.policeoracle.com/news/article.cfm?id=1")
+    )
+    assert dedupe.url_key("http://127.0.0.1:8123/a/") == "127.0.0.1:8123/a"
+
+
+RELEASE = (
+    "Officers arrested {a} people during a week of action between {d} and {e} October. During"
+    " the operation {b} county lines were closed and officers seized £{c} in cash."
+)
+
+
+def test_numbers_veto_a_look_alike_release() -> None:
+    one = dedupe.story_key("Week of action", RELEASE.format(a=38, b=4, c="15,000", d=6, e=12))
+    two = dedupe.story_key("Week of action", RELEASE.format(a=41, b=3, c="9,500", d=13, e=19))
+    same = dedupe.story_key("Other headline", RELEASE.format(a=38, b=4, c="15,000", d=6, e=12))
+    assert dedupe.match(one, two) is None
+    assert dedupe.match(one, same) == "text"
+    assert dedupe.numbers(RELEASE.format(a=38, b=4, c="15,000", d=6, e=12)) == {
+        "38",
+        "4",
+        "15000",
+        "6",
+        "12",
+    }
+
+
+def test_headline_only_items_need_matching_numbers() -> None:
+    article = dedupe.story_key("172 county lines shut in a week", "Forty words of text. " * 5)
+    assert dedupe.match(dedupe.story_key("172 county lines shut in a week - BBC"), article)
+    assert not dedupe.match(dedupe.story_key("250 county lines shut in a week"), article)
+
+
+def test_police_forces_veto_each_other() -> None:
+    a = key("County lines week of action results", "", SEED)
+    b = key("County lines week of action results", "", SEED)
+    a.force, b.force = "Kent Police", "Essex Police"
+    assert dedupe.match(a, b) is None

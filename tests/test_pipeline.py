@@ -163,3 +163,36 @@ def test_status_shows_every_source(first_run: Database, demo_config: Path) -> No
     for name in ("greater-manchester-police", "npcc", "kent-police", "google-news-county-lines"):
         assert name in out
     assert "Recent runs" in out
+
+
+EXPECTED_STORIES = {  # origin source -> sources of every copy (monitor/demo/EXPECTED.md)
+    "npcc": [
+        "bbc-england",
+        "daily-echo",
+        "google-news-county-lines",
+        "google-news-county-lines",
+        "manchester-evening-news",
+        "npcc",
+    ],
+    "greater-manchester-police": ["greater-manchester-police", "manchester-evening-news"],
+    "merseyside-police": ["google-news-county-lines", "merseyside-police"],
+    "metropolitan-police": ["google-news-county-lines", "metropolitan-police"],
+    "national-crime-agency": ["national-crime-agency"],
+    "home-office": ["home-office"],
+    "kent-police": ["kent-police"],
+}
+
+
+def test_one_story_per_announcement_with_the_official_release_as_origin(
+    first_run: Database,
+) -> None:
+    found = {}
+    for story in first_run["stories"].rows:
+        origin = first_run["articles"].get(story["origin_article_id"])
+        members = sorted(
+            r["source_id"] for r in first_run["articles"].rows_where("story_id = ?", [story["id"]])
+        )
+        assert story["article_count"] == len(members)
+        found[origin["source_id"]] = members
+    assert found == EXPECTED_STORIES
+    assert first_run["runs"].get(1)["stories_new"] == 7
