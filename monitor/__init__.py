@@ -1,3 +1,3 @@
-"""County-lines monitor: UK police and press announcements about county lines, archived with their figures."""
+"""County-lines monitor: UK police and press announcements about county lines, and their figures."""
 
 __version__ = "0.1.0"

@@ -52,7 +52,7 @@ class Figure:
 
 @dataclass
 class Entry:
-    """One feed or listing item, as the spider saw it; `url` is canonical, `original_url` as given."""
+    """One feed or listing item as the spider saw it; `url` canonical, `original_url` as given."""
 
     source_id: str
     url: str
