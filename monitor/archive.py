@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +278,21 @@ def reextract(
         report["figures_added"] += len(new)
         report["figures_removed"] += len(old)
     return report
+
+
+def cached_robots(db: Database, netloc: str, max_age: int) -> bytes | None:
+    """A host's robots.txt body if fetched within `max_age` seconds."""
+    since = now_iso(datetime.now(UTC) - timedelta(seconds=max_age))
+    row = db.execute(
+        "SELECT body FROM robots WHERE netloc = ? AND fetched_at >= ?", [netloc, since]
+    ).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def store_robots(db: Database, netloc: str, status: int, body: bytes) -> None:
+    """Remember a host's robots.txt (the body as served; a 404 means no rules)."""
+    with write(db):
+        db["robots"].upsert(
+            {"netloc": netloc, "status": status, "body": body, "fetched_at": now_iso()},
+            pk="netloc",
+        )

@@ -250,3 +250,11 @@ def m007_sources_ttl_and_quiet_since_first_success(db: Database) -> None:
     # its quiet days from its first successful poll, not from the latest one.
     db["sources"].add_column("ttl_seconds", int)
     db.create_view("source_health", SOURCE_HEALTH_V2, replace=True)
+
+
+@migrations()
+def m008_robots_cache(db: Database) -> None:
+    # robots.txt per host, kept a day, so frequent cycles do not re-ask every host every time.
+    db["robots"].create(
+        {"netloc": str, "status": int, "body": bytes, "fetched_at": str}, pk="netloc"
+    )

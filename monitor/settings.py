@@ -29,6 +29,9 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 DOWNLOADER_MIDDLEWARES = {
     "monitor.guard.SsrfGuard": 60,  # after OffsiteMiddleware, before robots.txt is fetched
     "monitor.guard.PeerGuard": 950,  # first to see each response: the peer it came from
+    # robots.txt obeyed as Scrapy does, remembered in the archive for a day (monitor/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.robots.CachedRobotsTxt": 100,
     # Feeds and press releases need no cookies; dropping it saves tldextract's import per run.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
 }

@@ -246,3 +246,24 @@ def test_overlapping_run_exits_zero_saying_already_running(tmp_path: Path) -> No
     assert proc.returncode == 0
     assert "already running" in proc.stdout
     assert not db.exists()
+
+
+def test_robots_txt_is_obeyed_and_remembered_for_a_day(site: SiteServer, tmp_path: Path) -> None:
+    site.routes["/robots.txt"] = status(
+        200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"
+    )
+    site.routes["/private/feed.atom"] = status(200, {"Content-Type": "application/atom+xml"}, ATOM)
+    cfg = write_config(
+        tmp_path,
+        {
+            "open": f"{site.base}/gov-uk-updated-only.atom",
+            "walled": f"{site.base}/private/feed.atom",
+        },
+    )
+    db = run(cfg, tmp_path)
+    run(cfg, tmp_path)
+    paths = [p for p, _ in site.requests]
+    assert paths.count("/robots.txt") == 1  # the second cycle read it from the archive
+    assert "/private/feed.atom" not in paths  # and still obeyed it
+    assert db["sources"].get("walled")["status"] == "blocked"
+    assert db["sources"].get("open")["status"] == "ok"
