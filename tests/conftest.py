@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +75,13 @@ def monitor(
             f"monitor {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         )
     return proc
+
+
+def hanging_route(release: threading.Event):  # noqa: ANN201 (a SiteServer route)
+    """A route that accepts the request and says nothing until `release` is set (or 60 s)."""
+
+    def hang(handler: object) -> tuple[int, dict[str, str], bytes]:
+        release.wait(60)
+        return 200, {}, b""
+
+    return hang

@@ -17,7 +17,7 @@ import pytest
 
 from monitor import archive, config, schedule
 from monitor.loopback import SiteServer
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, hanging_route
 from tests.test_polling import rss, status, write_config
 
 
@@ -99,12 +99,7 @@ def test_sigterm_mid_cycle_keeps_finished_polls_and_leaves_the_rest_due(
 ) -> None:
     """One source answered, one never will: SIGTERM, and the daemon exits 0 within seconds."""
     release = threading.Event()
-
-    def hang(handler: object) -> tuple[int, dict[str, str], bytes]:
-        release.wait(60)
-        return 200, {}, b""
-
-    site.routes["/hang.xml"] = hang
+    site.routes["/hang.xml"] = hanging_route(release)
     site.routes["/quick.xml"] = status(200, {}, rss(site.base, 2))
     cfg = write_config(
         tmp_path,

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from monitor import health
 from monitor.loopback import SiteServer
-from tests.conftest import FIXTURES, monitor
+from tests.conftest import FIXTURES, hanging_route, monitor
 
 ATOM = (FIXTURES / "feeds" / "gov-uk-updated-only.atom").read_bytes()
 
@@ -202,12 +202,7 @@ def test_a_server_that_never_answers_cannot_stall_the_cycle(
 ) -> None:
     """The server accepts the connection and reads the request, then says nothing at all."""
     release = threading.Event()
-
-    def hang(handler: object) -> tuple[int, dict[str, str], bytes]:
-        release.wait(60)
-        return 200, {}, b""
-
-    site.routes["/hang.xml"] = hang
+    site.routes["/hang.xml"] = hanging_route(release)
     site.httpd.handle_error = lambda *args: None  # the late answer meets a closed socket
     site.routes["/ok.xml"] = status(200, {}, rss(site.base, 2))
     cfg = write_config(
