@@ -88,7 +88,18 @@ _HEDGE = re.compile(
     r"(?<![\w])(?:would|could|might|may|will|aims?|plans?|hopes?|expected|pledged?|targets?)\b"
     r"(?:\s+[\w-]+){0,3}\s+$"
 )
-_HEDGE_KEYS = ("would", "could", "might", "may", "will", "aim", "plan", "hope", "expect", "pledge")
+_HEDGE_KEYS: tuple[str, ...] = (
+    "would",
+    "could",
+    "might",
+    "may",
+    "will",
+    "aim",
+    "plan",
+    "hope",
+    "expect",
+    "pledge",
+)
 _HEDGE_KEYS += ("target",)
 _WARRANT_NEAR = re.compile(r"\b(?:warrants?|raid\w*|search\w*|executed|executing)\b[^.]{0,25}$", _I)
 _CUCKOO = re.compile(r"cuckoo|\bvisit", _I)

@@ -196,11 +196,11 @@ def _raw_numbers(text: str, low: str) -> list[_Raw]:
             found.append((start, ok.end(), value, digits, num_start > start, num_start))
     covered = 0
     for i in _word_starts(low):
-        m = _WORD_MENTION.match(low, i) if i >= covered else None
-        value = words_to_number(m.group(0)) if m else None
-        if m and value is not None:
-            covered = m.end()
-            found.append((i, m.end(), value, None, False, i))
+        word = _WORD_MENTION.match(low, i) if i >= covered else None
+        number = words_to_number(word.group(0)) if word else None
+        if word and number is not None:
+            covered = word.end()
+            found.append((i, word.end(), number, None, False, i))
     found.sort()
     return found
 
@@ -238,6 +238,7 @@ def find_mentions(text: str, low: str | None = None) -> list[Mention]:
         nxt = text[end : end + 2]
         bare = nxt[:1] not in _TAIL_FIRST and (nxt[:1] != " " or nxt[1:] not in _TAIL_FIRST)
         tail = _TAIL.match(text, end, end if bare else len(text))
+        assert tail is not None  # every part of the tail pattern is optional
         covered = tail.end()
         sterling = gbp or bool(tail.group("pounds"))
         if _skip(text, num_start, tail.end(), digits, sterling, tail):

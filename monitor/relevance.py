@@ -22,14 +22,29 @@ _MEDIA = re.compile(
     r"box office|screenplay|cinemas?|bfi|episodes?|box set|the cast|premiere|novel|paperback|"
     r"film title)(?!\w)"
 )
-_MEDIA_KEYS = ("film", "cinema", "director", "starring", "release date", "certificate", "box ")
+_MEDIA_KEYS: tuple[str, ...] = (
+    "film",
+    "cinema",
+    "director",
+    "starring",
+    "release date",
+    "certificate",
+    "box ",
+)
 _MEDIA_KEYS += ("screenplay", "bfi", "episode", "the cast", "premiere", "novel", "paperback")
 _POLICING = re.compile(
     r"\b(?:arrest(?:ed|s)?|seized|charged|jailed|sentenced|police said|officers|warrants?|"
     r"safeguarded|crackdown)\b",
     _I,
 )
-_BOUNDARY_KEYS = ("line road", "line rd", "line avenue", "line ave", "line street", "line bridge")
+_BOUNDARY_KEYS: tuple[str, ...] = (
+    "line road",
+    "line rd",
+    "line avenue",
+    "line ave",
+    "line street",
+    "line bridge",
+)
 _BOUNDARY_KEYS += ("across county line", "across the county line")
 # US usage: a county line is a boundary or a road.
 _BOUNDARY = re.compile(

@@ -107,11 +107,37 @@ _NATIONAL_CUE = re.compile(
 # Cheap substring gates: a pattern runs only when one of its keys is in the sentence.
 _LINE_KEYS = ("county line", "deal line", "drug line", "drugs line")
 _DAY_KEYS = ("on ", "today", "yesterday", "morning", "night")
-_FORCE_KEYS = ("Police", "Constabulary", "Met", "force", "GMP", "PSNI", "our ", "Our ", "we ")
+_FORCE_KEYS: tuple[str, ...] = (
+    "Police",
+    "Constabulary",
+    "Met",
+    "force",
+    "GMP",
+    "PSNI",
+    "our ",
+    "Our ",
+    "we ",
+)
 _FORCE_KEYS += ("We ",)
-_REGION_KEYS = ("ROCU", "egional", "Special Operations", "EMSOU", "region", "Midlands", "North ")
+_REGION_KEYS: tuple[str, ...] = (
+    "ROCU",
+    "egional",
+    "Special Operations",
+    "EMSOU",
+    "region",
+    "Midlands",
+    "North ",
+)
 _REGION_KEYS += ("South ", "Yorkshire and", "Eastern region")
-_NATIONAL_KEYS = ("NPCC", "National ", "ationwide", "ationally", "cross ", "orces ", "Home ")
+_NATIONAL_KEYS: tuple[str, ...] = (
+    "NPCC",
+    "National ",
+    "ationwide",
+    "ationally",
+    "cross ",
+    "orces ",
+    "Home ",
+)
 _NATIONAL_KEYS += ("overnment", "NCA ")
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("regional", _REGION_CUE),
