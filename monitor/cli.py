@@ -90,6 +90,11 @@ def print_summary(row: dict[str, Any], db_path: str | Path) -> None:
     parts = ", ".join(f"{k.replace('_', ' ')}: {row[k]}" for k in SUMMARY_KEYS)
     click.echo(f"run {row['id']} {row['status']}: {parts}")
     click.echo(f"archive: {db_path}")
+    if row["status"] == "all_failed":
+        click.echo(
+            "every source failed: check this machine's network or proxy (an outage across "
+            "hosts does not count against the sources); `monitor status` lists the errors"
+        )
 
 
 @click.group()

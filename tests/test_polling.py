@@ -225,7 +225,9 @@ def test_whole_network_outage_is_not_blamed_on_each_source(tmp_path: Path) -> No
     cfg = write_config(
         tmp_path, {"a": "http://127.0.0.1:9/a.atom", "b": "http://127.0.0.2:9/b.atom"}
     )
-    db = run(cfg, tmp_path)
+    proc = monitor("run", "--all", "--config", str(cfg))
+    assert "every source failed: check this machine's network" in proc.stdout
+    db = Database(tmp_path / "a.db")
     assert {r["error_score"] for r in db["sources"].rows} == {0.0}
     assert {r["status"] for r in db["sources"].rows} == {"ok"}
     assert db["runs"].get(1)["status"] == "all_failed"
