@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 
 from monitor import archive
 from monitor.items import Article
-from monitor.pipelines import archive_for
+from monitor.pipelines import archive_for, read_feed_again
 from spiders.base import poll_finished
 
 log = logging.getLogger("monitor")
@@ -70,7 +70,7 @@ class RunStats:
         cls.runs.setdefault(ext.run_id, _Run()).crawlers += 1
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_done, signal=signals.item_dropped)
-        crawler.signals.connect(ext.item_done, signal=signals.item_error)
+        crawler.signals.connect(ext.item_failed, signal=signals.item_error)
         crawler.signals.connect(ext.poll_finished, signal=poll_finished)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -82,6 +82,11 @@ class RunStats:
     def item_done(self, item: Article, spider: Spider, **kwargs: Any) -> None:
         self.done_by_source[item.entry.source_id] += 1
         self._maybe_write(spider, item.entry.source_id)
+
+    def item_failed(self, item: Article, spider: Spider, **kwargs: Any) -> None:
+        """A pipeline bug lost this entry: keep the feed unread so the next cycle retries it."""
+        read_feed_again(self.crawler, item.entry.source_id)
+        self.item_done(item, spider)
 
     def poll_finished(self, spider: Spider, source_id: str) -> None:
         self._maybe_write(spider, source_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
 from monitor import archive, dedupe, figures, relevance, text
@@ -24,6 +24,18 @@ def archive_for(crawler: Crawler) -> Database:
         db = archive.open_archive(crawler.settings.get("MONITOR_DB", "archive.db"))
         crawler.monitor_db = db  # type: ignore[attr-defined]
     return db
+
+
+def read_feed_again(crawler: Crawler, source_id: str) -> None:
+    """Keep the source's old validators, so the next cycle re-reads its feed and retries what
+    this one could not finish (entries already archived are skipped, so nothing doubles)."""
+    results = getattr(crawler.spider, "results", {})
+    for key in ("etag", "last_modified", "body_hash"):
+        results.get(source_id, {}).pop(key, None)
+
+
+# An article page that answers like this is retried next cycle instead of archived half-read.
+RETRY_LATER = frozenset({408, 425, 429, 500, 502, 503, 504, 522, 524})
 
 
 class CanonicalisePipeline:
@@ -77,15 +89,30 @@ class FetchPipeline:
         )
         try:
             response = await self.crawler.engine.download_async(request)
-        except Exception:  # the entry is still archived, from its feed fields
-            self.crawler.stats.inc_value("monitor/article_fetch_failed")
+        except IgnoreRequest:  # robots.txt or the SSRF guard: archived from its feed fields
+            self.crawler.stats.inc_value("monitor/article_fetch_refused")
             return item
+        except Exception as exc:  # network trouble: try the whole entry again next cycle
+            return self._later(item, type(exc).__name__)
+        if response.status in RETRY_LATER:
+            return self._later(item, f"HTTP {response.status}")
         item.http_status = response.status
         item.fetched_at = archive.now_iso()
         self.crawler.stats.inc_value("monitor/articles_fetched")
         if response.status == 200 and isinstance(response, scrapy.http.TextResponse):
             item.raw = response.body
         return item
+
+    def _later(self, item: Article, why: str) -> Article:
+        self.crawler.stats.inc_value("monitor/article_fetch_failed")
+        read_feed_again(self.crawler, item.entry.source_id)
+        log.info(
+            "event=article_retry_later source=%s url=%s why=%s",
+            item.entry.source_id,
+            item.entry.url,
+            why,
+        )
+        raise DropItem(f"article page failed ({why}); retried next cycle")
 
 
 class TextPipeline:
@@ -156,9 +183,7 @@ class ArchivePipeline:
         """Keep the source's old validators (so the next run re-reads it) and stop the crawl."""
         from scrapy.utils.defer import deferred_from_coro
 
-        results = getattr(self.crawler.spider, "results", {})
-        for key in ("etag", "last_modified", "body_hash"):
-            results.get(item.entry.source_id, {}).pop(key, None)
+        read_feed_again(self.crawler, item.entry.source_id)
         if getattr(self.crawler, "monitor_archive_error", None) is None:
             self.crawler.monitor_archive_error = str(exc)  # type: ignore[attr-defined]
             log.error("event=archive_error error=%r", str(exc))

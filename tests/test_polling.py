@@ -264,3 +264,34 @@ def test_robots_txt_is_obeyed_and_remembered_for_a_day(site: SiteServer, tmp_pat
     assert "/private/feed.atom" not in paths  # and still obeyed it
     assert db["sources"].get("walled")["status"] == "blocked"
     assert db["sources"].get("open")["status"] == "ok"
+
+
+def test_article_page_that_fails_is_retried_next_cycle_not_lost(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    site.routes["/force.xml"] = status(
+        200, {"Content-Type": "application/rss+xml"}, rss(site.base, 1)
+    )
+    answers = [503, 503, 200]  # Scrapy retries once within the cycle
+    page = (
+        b"<html><body><article><h1>County lines operation 0</h1><p>Officers closed a "
+        b"county line and arrested 12 people in a week of action.</p></article></body></html>"
+    )
+    site.routes["/news/0"] = lambda h: (answers.pop(0), {"Content-Type": "text/html"}, page)
+    lines = [
+        f"archive: {tmp_path / 'a.db'}",
+        "sources:",
+        "  - name: force",
+        f"    url: {site.base}/force.xml",
+        "    kind: police",
+        "    every: 30m",
+    ]
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    db = run(cfg, tmp_path)
+    assert db["articles"].count == 0  # not archived half-read from its feed fields
+    assert db["sources"].get("force")["etag"] is None  # so the feed is read again
+    db = run(cfg, tmp_path)
+    (article,) = db["articles"].rows
+    assert article["relevant"] == 1 and article["http_status"] == 200
+    assert ("arrests", 12.0) in {(f["metric"], f["value"]) for f in db["figures"].rows}
