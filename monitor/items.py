@@ -42,7 +42,7 @@ class Figure:
         """The public shape printed by `monitor extract`."""
         return {
             "metric": self.metric,
-            "value": self.value,
+            "value": int(self.value) if float(self.value).is_integer() else self.value,
             "unit": self.unit,
             "qualifier": self.qualifier,
             "scope": self.scope,

@@ -35,3 +35,11 @@ def test_readme_config_keys_are_real_config_keys() -> None:
     keys = set(re.findall(r"^\s*-?\s*([a-z_]+):", block, re.M))
     known = set(Config.model_fields) | set(Source.model_fields) | set(Selectors.model_fields)
     assert keys <= known, keys - known
+
+
+def test_readme_extract_example_is_what_extract_prints() -> None:
+    block = README.split("Example of `monitor extract`:", 1)[1].split("```bash\n", 1)[1]
+    command, shown = block.split("\n```", 1)[0].split("\n", 1)
+    text = command.split('echo "', 1)[1].split('" |', 1)[0]
+    result = CliRunner().invoke(cli, ["extract", "-"], input=text)
+    assert result.output.strip() == shown.strip()
