@@ -48,11 +48,11 @@ def write(db: Database) -> Iterator[Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    else:
         db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:  # also a failed COMMIT (disk full): never leave it open
+            db.conn.rollback()
+        raise
 
 
 def sync_sources(db: Database, cfg: Config) -> None:
@@ -142,9 +142,9 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     """Close a run and return its row; new stories are counted from the archive, since a story
     started early in a run can be merged into another before the run ends."""
     stories_new = db.execute(
-        "SELECT COUNT(DISTINCT story_id) FROM articles WHERE run_id = ? AND story_id IS NOT NULL"
-        " AND story_id NOT IN (SELECT story_id FROM articles WHERE run_id < ?"
-        " AND story_id IS NOT NULL)",
+        "SELECT COUNT(DISTINCT a.story_id) FROM articles a WHERE a.run_id = ?"
+        " AND a.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles b"
+        " WHERE b.story_id = a.story_id AND b.run_id < ?)",
         [run_id, run_id],
     ).fetchone()[0]
     with write(db):

@@ -26,7 +26,8 @@ def cycle_lock(db_path: str | Path) -> Iterator[None]:
     """An flock beside the archive: the kernel frees it if the holder dies, so no stale locks."""
     lock_path = f"{db_path}.lock"
     try:
-        handle = open(lock_path, "w")  # noqa: SIM115 (closed below, after the cycle)
+        # "a", not "w": a second run must not wipe the holder's pid before it learns it is locked
+        handle = open(lock_path, "a")  # noqa: SIM115 (closed below, after the cycle)
     except OSError as exc:
         raise archive.ArchiveError(
             f"{db_path}: cannot create {lock_path}: {exc.strerror}"
@@ -36,6 +37,7 @@ def cycle_lock(db_path: str | Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AlreadyRunning(f"{db_path}: another monitor run is already running") from None
+        handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
         yield

@@ -59,14 +59,12 @@ class SkipArchivedPipeline:
 
     def process_item(self, item: Article) -> Article:
         e = item.entry
-        key = e.url
-        if key in self.seen or archive.is_archived(
+        keys = {e.url, f"{e.source_id}\0{e.guid}"} if e.guid else {e.url}
+        if keys & self.seen or archive.is_archived(
             archive_for(self.crawler), e.url, e.source_id, e.guid
         ):
             raise DropItem(f"already archived: {e.url}")
-        self.seen.add(key)
-        if e.guid:
-            self.seen.add(f"{e.source_id}\0{e.guid}")
+        self.seen |= keys
         return item
 
 

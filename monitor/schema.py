@@ -258,3 +258,9 @@ def m008_robots_cache(db: Database) -> None:
     db["robots"].create(
         {"netloc": str, "status": int, "body": bytes, "fetched_at": str}, pk="netloc"
     )
+
+
+@migrations()
+def m009_articles_run_index(db: Database) -> None:
+    # Closing a run counts its articles; without this each cycle scanned the whole archive.
+    db["articles"].create_index(["run_id"])

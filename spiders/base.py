@@ -27,7 +27,7 @@ KEEP_STATUSES = [304, *range(400, 600)]
 # Sent when a source's poll has its outcome (all its entries are yielded): RunStats writes the
 # poll once those entries are through the pipeline, so a cycle stopped later keeps it.
 poll_finished = object()
-_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.I)
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?([0-9]{1,9})\b", re.I)
 
 
 class MonitorSpider(scrapy.Spider):
@@ -77,8 +77,15 @@ class MonitorSpider(scrapy.Spider):
 
     def parse_poll(self, response: Response) -> Iterable[Article]:
         """Record the poll's outcome, then let the subclass read a fresh body."""
-        yield from self._poll(response)
-        self._poll_finished(response.meta["source_id"])
+        source_id = response.meta["source_id"]
+        try:
+            yield from self._poll(response)
+        except Exception as exc:  # hostile headers or bodies fail this source, never look healthy
+            result = self.results[source_id]
+            result.update(error=f"{type(exc).__name__}: {exc}"[:300], error_kind="hard")
+            for key in ("etag", "last_modified", "body_hash"):
+                result.pop(key, None)
+        self._poll_finished(source_id)
 
     def _poll(self, response: Response) -> Iterable[Article]:
         source = self.sources[response.meta["source_id"]]
@@ -181,8 +188,8 @@ def _max_age(response: Response) -> int | None:
 def _retry_after(response: Response) -> int | None:
     """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
     value = (_header(response, b"Retry-After") or "").strip()
-    if value.isdigit():
-        return int(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True; int() of it is not
+        return int(value) if len(value) <= 9 else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from scrapy.http import Response
 from scrapy.selector import Selector
@@ -31,6 +32,8 @@ class ListingSpider(MonitorSpider):
             url = response.urljoin(row["link"])
             if url in seen or not row.get("title"):
                 continue  # thumbnail anchors repeat the title link with no text
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue  # javascript:, mailto: and the like are never fetched or archived
             seen.add(url)
             yield self.article(
                 source,

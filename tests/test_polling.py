@@ -295,3 +295,19 @@ def test_article_page_that_fails_is_retried_next_cycle_not_lost(
     (article,) = db["articles"].rows
     assert article["relevant"] == 1 and article["http_status"] == 200
     assert ("arrests", 12.0) in {(f["metric"], f["value"]) for f in db["figures"].rows}
+
+
+def test_absurd_cache_headers_neither_crash_nor_hide_a_source(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    site.routes["/long.xml"] = status(
+        200,
+        {"Content-Type": "application/rss+xml", "Cache-Control": "max-age=" + "9" * 5000},
+        rss(site.base, 2),
+    )
+    site.routes["/odd.xml"] = status(503, {"Retry-After": "\u00b2"})
+    cfg = write_config(tmp_path, {"long": f"{site.base}/long.xml", "odd": f"{site.base}/odd.xml"})
+    db = run(cfg, tmp_path)
+    long, odd = db["sources"].get("long"), db["sources"].get("odd")
+    assert (long["status"], last_poll(db, "long")["entries"]) == ("ok", 2)
+    assert (odd["status"], odd["last_error"]) == ("failing", "HTTP 503")

@@ -81,7 +81,7 @@ class WorkerState:
             (self.closed, signals.spider_closed),
             (self.item_scraped, signals.item_scraped),
             (self.item_gone, signals.item_dropped),
-            (self.item_gone, signals.item_error),
+            (self.item_failed, signals.item_error),
         ):
             crawler.signals.connect(handler, signal=signal)
 
@@ -161,6 +161,14 @@ class WorkerState:
             self.finish(poll)
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
+        self.item_gone(item)
+
+    def item_failed(self, item: Any, *args: Any, **kwargs: Any) -> None:
+        """A pipeline error lost this entry: withhold the feed's new validators so it is retried."""
+        poll = self.poll_of(item)
+        if poll is not None:
+            for key in ("etag", "last_modified", "body_hash"):
+                poll.result.pop(key, None)
         self.item_gone(item)
 
     def item_gone(self, item: Any, *args: Any, **kwargs: Any) -> None:
