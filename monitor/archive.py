@@ -15,13 +15,9 @@ from sqlite_utils import Database
 from monitor import health, stories
 from monitor.config import Config
 from monitor.dates import utc_iso
+from monitor.errors import ArchiveError
 from monitor.items import Article, Figure
 from monitor.schema import migrations
-
-
-class ArchiveError(Exception):
-    """The archive file cannot be used; the message says which file and why."""
-
 
 now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
 

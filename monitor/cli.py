@@ -48,7 +48,7 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures become one line and exit 1, never a traceback."""
-    from monitor.archive import ArchiveError
+    from monitor.errors import ArchiveError
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
