@@ -20,14 +20,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from monitor import archive
+from monitor import archive, health
 from monitor.items import Article
 from monitor.pipelines import archive_for, read_feed_again
 from spiders.base import poll_finished
 
 log = logging.getLogger("monitor")
 COUNTERS = ("articles_fetched", "articles_new", "stories_new", "figures_new")
-VALIDATORS = ("etag", "last_modified", "body_hash")
 
 
 @dataclass
@@ -135,8 +134,7 @@ class RunStats:
                 if reason == "shutdown":  # stopped: old validators stay, the source stays due
                     log.info("event=poll_interrupted source=%s", source_id)
                     continue
-                for key in VALIDATORS:  # its entries are not all archived: re-read next time
-                    result.pop(key, None)
+                health.withhold_validators(result)  # entries not all archived: re-read next time
                 if not _finished(result):  # a server that never answered within the cycle
                     result.update(
                         error=f"no answer before the cycle ended ({reason})",

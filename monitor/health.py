@@ -24,6 +24,8 @@ from typing import Any
 from monitor.dates import utc_iso
 
 BACKOFF_CAP_SECONDS = 24 * 3600
+# What a poll learns about a feed's version; withheld when its entries were not all archived.
+VALIDATORS = ("etag", "last_modified", "body_hash")
 # A server may ask for a longer wait (ttl, max-age, Retry-After); a day is the most we grant,
 # as Media Cloud does with Retry-After ("saw 317100 sec (88h!) once").
 SERVER_FLOOR_CAP_SECONDS = 24 * 3600
@@ -39,6 +41,13 @@ JITTER_FROM_SECONDS = 600  # shorter waits are tests or busy sources: exact is f
 # A 301 must repeat on this many consecutive successful polls before the stored URL moves
 # (NewsBlur waits for ~10; a hijacked host answering once cannot steal the source).
 REDIRECTS_TO_ADOPT = 3
+
+
+def withhold_validators(result: dict[str, Any]) -> None:
+    """Keep the stored validators, so the next poll reads the feed again (nothing doubles:
+    entries already archived are skipped)."""
+    for key in VALIDATORS:
+        result.pop(key, None)
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -112,7 +121,7 @@ def after_poll(
     kind = result.get("error_kind", "hard")
     if result.get("error") is None:
         update.update(status="ok", error_score=0.0, last_error=None, last_success_at=utc_iso(when))
-        for key in ("etag", "last_modified", "body_hash"):
+        for key in VALIDATORS:
             if result.get(key) is not None:
                 update[key] = result[key]
         if result.get("new_entries"):

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, dedupe, figures, relevance, text
+from monitor import archive, dedupe, figures, health, relevance, text
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -29,9 +29,7 @@ def archive_for(crawler: Crawler) -> Database:
 def read_feed_again(crawler: Crawler, source_id: str) -> None:
     """Keep the source's old validators, so the next cycle re-reads its feed and retries what
     this one could not finish (entries already archived are skipped, so nothing doubles)."""
-    results = getattr(crawler.spider, "results", {})
-    for key in ("etag", "last_modified", "body_hash"):
-        results.get(source_id, {}).pop(key, None)
+    health.withhold_validators(getattr(crawler.spider, "results", {}).get(source_id, {}))
 
 
 # An article page that answers like this is retried next cycle instead of archived half-read.

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor import config as config_mod
-from monitor import feeds
+from monitor import feeds, health
 from monitor.config import Source
 from monitor.items import Article, Entry
 
@@ -83,8 +83,7 @@ class MonitorSpider(scrapy.Spider):
         except Exception as exc:  # hostile headers or bodies fail this source, never look healthy
             result = self.results[source_id]
             result.update(error=f"{type(exc).__name__}: {exc}"[:300], error_kind="hard")
-            for key in ("etag", "last_modified", "body_hash"):
-                result.pop(key, None)
+            health.withhold_validators(result)
         self._poll_finished(source_id)
 
     def _poll(self, response: Response) -> Iterable[Article]:

@@ -25,13 +25,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import archive
+from monitor import archive, health
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap
 
 log = logging.getLogger("monitor")
-STATE_KEYS = ("url", "etag", "last_modified", "body_hash")
+STATE_KEYS = ("url", *health.VALIDATORS)
 
 
 class ArchiverRunning(Exception):

@@ -33,7 +33,7 @@ from scrapy.exceptions import DontCloseSpider, DropItem
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from monitor import figures
+from monitor import figures, health
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
@@ -167,8 +167,7 @@ class WorkerState:
         """A pipeline error lost this entry: withhold the feed's new validators so it is retried."""
         poll = self.poll_of(item)
         if poll is not None:
-            for key in ("etag", "last_modified", "body_hash"):
-                poll.result.pop(key, None)
+            health.withhold_validators(poll.result)
         self.item_gone(item)
 
     def item_gone(self, item: Any, *args: Any, **kwargs: Any) -> None:
