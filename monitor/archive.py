@@ -134,6 +134,15 @@ def run_row(db: Database, run_id: int) -> dict[str, Any]:
     return dict(db["runs"].get(run_id))
 
 
+def run_status(row: dict[str, Any], finished: bool = True) -> str:
+    """ok, interrupted (SIGTERM or the cycle time limit), or all_failed (nothing answered)."""
+    if not finished:
+        return "interrupted"
+    if row["sources_polled"] and row["sources_failed"] == row["sources_polled"]:
+        return "all_failed"
+    return "ok"
+
+
 def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     """Close a run and return its row; new stories are counted from the archive, since a story
     started early in a run can be merged into another before the run ends."""

@@ -101,15 +101,6 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
     return all(c.stats.get_value("finish_reason") == "finished" for c in crawlers)
 
 
-def _status(row: dict[str, Any], finished: bool) -> str:
-    """ok, interrupted (SIGTERM or the cycle time limit), or all_failed (nothing answered)."""
-    if not finished:
-        return "interrupted"
-    if row["sources_polled"] and row["sources_failed"] == row["sources_polled"]:
-        return "all_failed"
-    return "ok"
-
-
 def run_cycle(
     cfg: Config,
     db_path: str | Path,
@@ -141,7 +132,9 @@ def _locked_cycle(
     try:
         finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True
     finally:
-        row = archive.finish_run(db, run_id, _status(archive.run_row(db, run_id), finished))
+        row = archive.finish_run(
+            db, run_id, archive.run_status(archive.run_row(db, run_id), finished)
+        )
     return row
 
 

@@ -17,7 +17,7 @@ def from_struct(value: time.struct_time | None) -> str | None:
     if value is None:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), UTC).isoformat()
+        return utc_iso(datetime.fromtimestamp(calendar.timegm(value), UTC))
     except (OverflowError, ValueError):
         return None
 
@@ -36,7 +36,7 @@ def parse_local(text: str | None, fmt: str | None = None) -> str | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=LONDON)
-    return when.astimezone(UTC).isoformat()
+    return utc_iso(when)
 
 
 def utc_iso(when: datetime | None = None) -> str:

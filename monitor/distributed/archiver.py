@@ -107,10 +107,8 @@ def enqueue_cycle(
             row = archive.finish_run(db, run_id, "ok")
             return {"run_id": run_id, "queued": 0, "skipped_in_flight": skipped, "run": row}
         try:
-            states = {
-                s.id: {k: archive.source_state(db, s.id).get(k) for k in STATE_KEYS}
-                for s in sources
-            }
+            stored = {s.id: archive.source_state(db, s.id) for s in sources}
+            states = {sid: {k: row.get(k) for k in STATE_KEYS} for sid, row in stored.items()}
             spider = DistributedSpider(sources=list(cfg.sources), states=states)
             ids = [s.id for s in sources]
             pipe = server.pipeline(transaction=True)
@@ -224,9 +222,9 @@ class Archiver:
         counts = self.run_counts(run_id, stories_new)
         with archive.write(self.db):
             self.db["runs"].update(run_id, counts)
-        row = archive.finish_run(self.db, run_id, "ok")
-        if row["sources_polled"] and row["sources_failed"] == row["sources_polled"]:
-            row = archive.finish_run(self.db, run_id, "all_failed")
+        row = archive.finish_run(
+            self.db, run_id, archive.run_status(archive.run_row(self.db, run_id))
+        )
         pipe = self.server.pipeline(transaction=True)
         if results:
             pipe.srem(Keys.inflight, *results)
