@@ -288,7 +288,8 @@ def build_archives(work: Path, big: int, seed: int) -> tuple[Path, Path, list[An
     200 articles a day), and a `big` one: the 1k copied and its rows replicated further back in
     time by bulk INSERT ... SELECT (windowed story keys keep their hash on shifted days, exact
     identities - URL, GUID, content hash - are salted per copy so they stay unique)."""
-    from monitor import archive, dedupe, stories
+    from monitor import archive, dedupe
+    from monitor.archive import stories
 
     hist = corpus_mod.generate(work / "hist", 50, 20, seed=seed + 1, write=False)
     new = corpus_mod.generate(work / "new", 50, 20, seed=seed + 2, write=False)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor import archive, dedupe, stories  # noqa: E402
+from monitor import archive, dedupe
+from monitor.archive import stories  # noqa: E402
 from monitor.config import Config, Source  # noqa: E402
 from monitor.items import METRICS, Article, Entry, Figure  # noqa: E402
 

@@ -290,7 +290,7 @@ def restory(config_path: str, db_path: str | None) -> None:
 
         monitor restory --db archive.db
     """
-    from monitor import stories
+    from monitor.archive import stories
 
     db_path = db_path or _archive_path(config_path)
     report = stories.restory(_existing_archive(db_path))

@@ -42,3 +42,16 @@ def parse_local(text: str | None, fmt: str | None = None) -> str | None:
 def utc_iso(when: datetime | None = None) -> str:
     """UTC ISO 8601 to the second: the archive's one timestamp format (now, by default)."""
     return (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def uk_date(iso: str | None) -> str | None:
+    """The UK local calendar date (YYYY-MM-DD) of a UTC timestamp: the date people read."""
+    if not iso:
+        return None
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(LONDON).date().isoformat()

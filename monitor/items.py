@@ -37,6 +37,13 @@ class Figure:
     evidence: str = ""
     start: int | None = None
     end: int | None = None
+    rule: str | None = None  # the extraction rule that produced it, to trace a wrong figure
+    force: str | None = None  # a monitor.forces code, never a publisher
+    period_start: str | None = None  # YYYY-MM-DD, when the text states the activity's dates
+    period_end: str | None = None
+    operation: str | None = None  # "Operation Orochi", "County Lines Intensification Week"
+    part_of: int | None = None  # index (in the same article's list) of the stated total
+    restates: int | None = None  # figures.id in an earlier story that this one repeats
 
     def as_json(self) -> dict[str, object]:
         """The public shape printed by `monitor extract`."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from monitor import figures
+from monitor.figures.numbers import words_to_number
 from monitor.items import METRICS, QUALIFIERS, SCOPES
-from monitor.numbers import words_to_number
 
 
 def triples(text: str) -> list[tuple[str, float, str]]:

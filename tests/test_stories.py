@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from monitor import archive, config, dedupe, stories
+from monitor import archive, config, dedupe
+from monitor.archive import stories
 from monitor.items import METRICS, Article, Entry, Figure
 
 ROOT = Path(__file__).resolve().parents[1]

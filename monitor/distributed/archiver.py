@@ -88,7 +88,7 @@ def enqueue_cycle(
 
     Sources still in an open run are skipped (they are due until their poll is recorded)."""
     from monitor.crawl import cycle_lock, pick_sources
-    from spiders.redis_spiders import DistributedSpider
+    from monitor.distributed.spider import DistributedSpider
 
     for name in names:
         cfg.source(name)

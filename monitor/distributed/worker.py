@@ -374,7 +374,7 @@ def run_worker(
     back), or until idle for `idle_exit` seconds."""
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.redis_spiders import DistributedSpider
+    from monitor.distributed.spider import DistributedSpider
 
     connect(cfg.redis).ping()  # fail fast, with the URL's error, before Scrapy starts
     settings = worker_settings(

@@ -249,7 +249,7 @@ def restory(db: Database) -> dict[str, int]:
     Articles are replayed in publication order; a rebuilt group keeps the old story id most of
     its articles had, so links to stories survive unless their grouping really changed.
     """
-    from monitor.archive import write  # archive imports this module
+    from monitor.archive.store import write  # store imports this module
 
     with write(db):
         old = {

@@ -220,7 +220,7 @@ def m006_story_keys_index(db: Database) -> None:
         " article_id INTEGER NOT NULL REFERENCES articles(id),"
         " PRIMARY KEY (key, day, article_id)) WITHOUT ROWID"
     )
-    from monitor import stories  # derived data: index the articles already archived
+    from monitor.archive import stories  # derived data: index the articles already archived
 
     stories.index_existing(db)
 
@@ -264,3 +264,52 @@ def m008_robots_cache(db: Database) -> None:
 def m009_articles_run_index(db: Database) -> None:
     # Closing a run counts its articles; without this each cycle scanned the whole archive.
     db["articles"].create_index(["run_id"])
+
+
+@migrations()
+def m010_round_two_contract(db: Database) -> None:
+    # The second round's contract (DESIGN.md): each figure's force (a `forces` code), the period
+    # it reports, its operation, the stated total it is part of, the earlier story figure it
+    # restates, and the extraction rule that produced it; each article's UK local date; the
+    # forces reference table; and versions of corrected releases.
+    for col, typ in (
+        ("force", str),
+        ("period_start", str),
+        ("period_end", str),
+        ("operation", str),
+        ("part_of", int),
+        ("restates", int),
+        ("rule", str),
+    ):
+        db["figures"].add_column(col, typ)
+    db["figures"].create_index(["force", "metric"])
+    db["articles"].add_column("published_date", str)  # the writer fills it (Europe/London)
+    db["forces"].create(
+        {
+            "code": str,
+            "name": str,
+            "aliases": str,
+            "region": str,
+            "country": str,
+            "kind": str,
+        },
+        pk="code",
+    )
+    db["article_versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "title": str,
+            "summary": str,
+            "body": str,
+            "content_hash": str,
+            "text_sha256": str,
+            "fetched_at": str,
+            "replaced_at": str,
+            "figures": str,  # JSON list of the figures as they were
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_versions"].create_index(["article_id", "version"], unique=True)

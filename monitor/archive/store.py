@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import health, stories
+from monitor import forces, health
+from monitor.archive import stories
+from monitor.archive.schema import migrations
 from monitor.config import Config
-from monitor.dates import utc_iso
+from monitor.dates import uk_date, utc_iso
 from monitor.errors import ArchiveError
 from monitor.items import Article, Figure
-from monitor.schema import migrations
 
 now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
 
@@ -33,9 +34,35 @@ def open_archive(path: str | Path, *, migrate: bool = True) -> Database:
         db.execute("PRAGMA foreign_keys = ON")
         if migrate:
             migrations.apply(db)
+            _sync_forces(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path}: cannot use archive: {exc}") from None
     return db
+
+
+def _sync_forces(db: Database) -> None:
+    """Keep the `forces` reference table equal to monitor.forces (rewritten only on change)."""
+    rows = [
+        {
+            "code": f.code,
+            "name": f.name,
+            "aliases": json.dumps(list(f.aliases)),
+            "region": f.region,
+            "country": f.country,
+            "kind": f.kind,
+        }
+        for f in (*forces.FORCES, *forces.BODIES)
+    ]
+    have = [
+        tuple(r)
+        for r in db.execute(
+            "SELECT code, name, aliases, region, country, kind FROM forces ORDER BY code"
+        )
+    ]
+    if have != sorted(tuple(r.values()) for r in rows):
+        with write(db):
+            db.execute("DELETE FROM forces")
+            db["forces"].insert_all(rows)
 
 
 @contextmanager
@@ -210,6 +237,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     # page text only: a feed summary already has its own column
                     "body": art.body if art.relevant and art.http_status == 200 else None,
                     "published": published,
+                    "published_date": uk_date(published),
                     "fetched_at": art.fetched_at,
                     "http_status": art.http_status,
                     "content_hash": art.content_hash,
@@ -221,8 +249,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
             .last_pk
         )
         figures = _figure_rows(article_id, None, art.figures, extractor) if art.relevant else []
-        if figures:
-            db["figures"].insert_all(figures)
+        _insert_figures(db, figures)
         story_new = 0
         if art.relevant:
             art.story_id, created = stories.place(db, article_id, art, published)
@@ -246,9 +273,27 @@ def _figure_rows(
             "evidence_start": f.start,
             "evidence_end": f.end,
             "extractor": extractor,
+            "rule": f.rule,
+            "force": f.force,
+            "period_start": f.period_start,
+            "period_end": f.period_end,
+            "operation": f.operation,
+            "part_of": f.part_of,  # an index into `found` until _insert_figures maps it to an id
+            "restates": f.restates,
         }
         for f in found
     ]
+
+
+def _insert_figures(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Insert one article's figures, turning each `part_of` list index into the total's row id."""
+    ids: list[int] = []
+    for row in rows:
+        ids.append(int(db["figures"].insert({**row, "part_of": None}).last_pk))
+    for row, fid in zip(rows, ids, strict=True):
+        idx = row["part_of"]
+        if isinstance(idx, int) and 0 <= idx < len(ids) and ids[idx] != fid:
+            db.execute("UPDATE figures SET part_of = ? WHERE id = ?", [ids[idx], fid])
 
 
 def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -277,8 +322,7 @@ def reextract(
             continue
         with write(db):
             db.execute("DELETE FROM figures WHERE article_id = ?", [article_id])
-            if new:
-                db["figures"].insert_all(new)
+            _insert_figures(db, new)
         report["changed"] += 1
         report["figures_added"] += len(new)
         report["figures_removed"] += len(old)

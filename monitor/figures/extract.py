@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.items import METRICS, Figure
-from monitor.numbers import (
+from monitor.figures.numbers import (
     Mention,
     find_durations,
     find_mentions,
@@ -14,7 +13,8 @@ from monitor.numbers import (
     money_metric,
     weight_metric,
 )
-from monitor.scope import Cues, Sent, sentences
+from monitor.figures.scope import Cues, Sent, sentences
+from monitor.items import METRICS, Figure
 
 EXTRACTOR_VERSION = "figures/2"
 
