@@ -49,6 +49,28 @@ class Selectors(BaseModel):
     summary: str | None = None
 
 
+HISTORY_PRESETS = ("sitemap", "soh-search", "govuk-search", "listing-pages", "wordpress")
+
+
+class History(BaseModel):
+    """How a source's past is walked by `monitor backfill` (a preset and where the walk starts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    preset: Literal["sitemap", "soh-search", "govuk-search", "listing-pages", "wordpress"]
+    url: str | None = None  # where the walk starts; "{page}" marks the page number if paged
+    selectors: Selectors | None = None  # listing items; default: the source's own selectors
+    max_pages: int = Field(default=500, ge=1, le=100_000)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str | None) -> str | None:
+        if url is not None:
+            parts = urlsplit(url.replace("{page}", "1"))
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+
 class Source(BaseModel):
     """One watched feed or listing."""
 
@@ -65,6 +87,9 @@ class Source(BaseModel):
     preset: Literal["soh-listing"] | None = None
     date_format: str | None = None
     fetch_articles: bool | None = None
+    verified: bool = True  # false: the URL follows a platform pattern but was never seen working
+    history: History | None = None  # how `monitor backfill` walks this source's past
+    tls_verify: bool = True  # false: accept an unverifiable certificate (recorded in the archive)
 
     @field_validator("url")
     @classmethod

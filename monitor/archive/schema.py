@@ -284,6 +284,8 @@ def m010_round_two_contract(db: Database) -> None:
         db["figures"].add_column(col, typ)
     db["figures"].create_index(["force", "metric"])
     db["articles"].add_column("published_date", str)  # the writer fills it (Europe/London)
+    db["sources"].add_column("verified", int)  # config `verified:` (URL from a pattern)
+    db["sources"].add_column("tls_verify", int)  # config `tls_verify:` (0: opted out)
     db["forces"].create(
         {
             "code": str,
