@@ -116,12 +116,17 @@ class TextPipeline:
     extractor runs only on pages whose rough text already reads as county lines."""
 
     def process_item(self, item: Article) -> Article:
+        e = item.entry
         if not item.raw:
-            item.body = item.entry.summary
+            item.body = e.summary
+        elif not relevance.may_mention(item.raw) and not relevance.matched_terms(
+            f"{e.title}\n{e.summary}"
+        ):
+            item.body = e.summary  # no lexicon anchor anywhere: irrelevant, never parsed
         else:
             rough = text.rough_text(item.raw)
-            relevant, _ = relevance.assess(item.entry.title, rough)
-            item.body = text.main_text(item.raw, item.entry.url) if relevant else rough
+            relevant, _ = relevance.assess(e.title, rough)
+            item.body = text.main_text(item.raw, e.url) if relevant else rough
         item.raw = b""
         return item
 

@@ -169,3 +169,24 @@ def is_candidate(title: str, summary: str) -> bool:
     """Cheap prefilter on a feed entry: worth fetching if it smells of drugs or county lines."""
     low = f"{title} {summary}".lower()
     return any(map(low.__contains__, _CANDIDATE_KEYS))
+
+
+# Every lexicon term above contains one of these anchors, so a page whose lower-cased bytes hold
+# none of them cannot be relevant: it is rejected without building a tree (most fetched pages).
+# Entities and no-break spaces stand in for the whitespace a parsed page would have.
+_GAP = rb"(?:\s|-|&nbsp;|&#160;|&#xa0;|\xc2\xa0)+"
+_ANCHORS = re.compile(
+    rb"county|cuckoo|nclcc|orochi|intensification|(?:deal|drug)\w*"
+    + _GAP
+    + rb"lines?|line"
+    + _GAP
+    + rb"holder"
+)
+
+
+def may_mention(raw: bytes) -> bool:
+    """Could this page's text match the lexicon? False only when no anchor is in its bytes."""
+    head = raw[:1024]
+    if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16/32: the bytes do not spell the words; decide on the parsed text
+    return _ANCHORS.search(raw.lower()) is not None
