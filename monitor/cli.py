@@ -227,6 +227,8 @@ def status(config_path: str, db_path: str | None, run_count: int) -> None:
 def extract(files: tuple[Any, ...]) -> None:
     """Print relevance and figures as one JSON line per saved page or text file ('-' is stdin).
 
+    Each line names its input in "file" ("-" for stdin), so lines can be matched to files.
+
     Example:
 
         monitor extract saved-release.html notes.txt
@@ -234,7 +236,10 @@ def extract(files: tuple[Any, ...]) -> None:
     from monitor import extraction
 
     for handle in files:
-        click.echo(json.dumps(extraction.extract_document(handle.read()), ensure_ascii=False))
+        name = getattr(handle, "name", "-")
+        name = "-" if name == "<stdin>" else name
+        found = extraction.extract_document(handle.read())
+        click.echo(json.dumps({"file": name, **found}, ensure_ascii=False))
 
 
 @cli.command()

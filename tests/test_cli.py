@@ -28,6 +28,7 @@ def test_extract_prints_one_json_line_per_input_in_order(runner: CliRunner, tmp_
     result = runner.invoke(cli, ["extract", str(SEED_PAGE), str(BUS_PAGE), str(text)])
     assert result.exit_code == 0, result.output
     seed, bus, note = (json.loads(line) for line in result.output.splitlines())
+    assert [seed["file"], bus["file"], note["file"]] == [str(SEED_PAGE), str(BUS_PAGE), str(text)]
     assert seed["relevant"] and "county lines" in seed["matched_terms"]
     found = {(f["metric"], f["value"], f["qualifier"]) for f in seed["figures"]}
     assert {
@@ -36,7 +37,12 @@ def test_extract_prints_one_json_line_per_input_in_order(runner: CliRunner, tmp_
         ("drugs_value_gbp", 2700000, "more_than"),
     } <= found
     assert set(seed["figures"][0]) == {"metric", "value", "unit", "qualifier", "scope", "evidence"}
-    assert bus == {"relevant": False, "matched_terms": bus["matched_terms"], "figures": []}
+    assert bus == {
+        "file": str(BUS_PAGE),
+        "relevant": False,
+        "matched_terms": bus["matched_terms"],
+        "figures": [],
+    }
     assert {(f["metric"], f["value"]) for f in note["figures"]} >= {
         ("lines_closed", 12),
         ("arrests", 38),
@@ -48,6 +54,7 @@ def test_extract_reads_stdin(runner: CliRunner) -> None:
         cli, ["extract", "-"], input="Nearly 100 arrests were made as part of county lines week."
     )
     assert result.exit_code == 0
+    assert json.loads(result.output)["file"] == "-"
     (figure,) = json.loads(result.output)["figures"]
     assert (figure["metric"], figure["value"], figure["qualifier"]) == ("arrests", 100, "about")
 

@@ -43,3 +43,15 @@ def test_readme_extract_example_is_what_extract_prints() -> None:
     text = command.split('echo "', 1)[1].split('" |', 1)[0]
     result = CliRunner().invoke(cli, ["extract", "-"], input=text)
     assert result.output.strip() == shown.strip()
+
+
+def test_readme_interval_examples_are_what_the_config_accepts() -> None:
+    from monitor.config import parse_interval
+
+    line = next(ln for ln in README.splitlines() if ln.strip().startswith("every:"))
+    accepted, refused = line.split("#", 1)[1].split(":", 1)[1].split("(", 1)
+    for value in accepted.replace(",", " ").split():
+        assert parse_interval(value) >= 60, value
+    bad = refused.split()[0]
+    with pytest.raises(ValueError, match="shorter than the 1 minute minimum"):
+        parse_interval(bad)
