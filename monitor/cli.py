@@ -72,13 +72,36 @@ class _OneLine(logging.Formatter):
         return super().format(record).splitlines()[0]
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Our events as one line each on stderr; Scrapy only when it has something to warn about."""
-    handler = logging.StreamHandler(sys.stderr)
+# Scrapy's per-request download failures: each source's outcome is already one poll line
+_DOWNLOAD_NOISE = ("Gave up retrying", "Error downloading")
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """Without -v: our own lines, and other errors except download failures."""
+    if record.name == "monitor" or record.name.startswith("monitor."):
+        return True
+    return record.levelno >= logging.ERROR and not str(record.msg).startswith(_DOWNLOAD_NOISE)
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log lines printed above the live progress bar instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from monitor import progress
+
+        progress.console().print(self.format(record), markup=False, highlight=False)
+
+
+def setup_logging(verbose: bool = False, terminal: bool = False) -> None:
+    """Our events as one line each on stderr; Scrapy's own log only with -v. On a terminal
+    (`terminal`) the progress bar speaks for the crawl and only warnings are logged."""
+    handler: logging.Handler = _ConsoleHandler() if terminal else logging.StreamHandler(sys.stderr)
     formatter = logging.Formatter if verbose else _OneLine
     handler.setFormatter(formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
     if not verbose:  # a dead source is recorded in `polls`; Scrapy's retries are noise then
-        handler.addFilter(lambda r: r.levelno >= logging.ERROR or r.name == "monitor")
+        handler.addFilter(_quiet)
+    if terminal and not verbose:
+        handler.setLevel(logging.WARNING)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
@@ -95,6 +118,24 @@ def print_summary(row: dict[str, Any], db_path: str | Path) -> None:
             "every source failed: check this machine's network or proxy (an outage across "
             "hosts does not count against the sources); `monitor status` lists the errors"
         )
+
+
+def print_next_step(row: dict[str, Any], db_path: str | Path) -> None:
+    """The command worth typing after this run (shared with `monitor status`)."""
+    from monitor import report
+
+    click.echo(report.next_step([row], db_path))
+
+
+def say_when(iso: str | None) -> str:
+    """A UTC timestamp as this machine's local HH:MM, with the date when it is not today."""
+    from datetime import datetime
+
+    if not iso:
+        return "never"
+    when = datetime.fromisoformat(iso).astimezone()
+    today = datetime.now().astimezone().date()
+    return when.strftime("%H:%M" if when.date() == today else "%a %d %b %H:%M")
 
 
 @click.group()
@@ -130,9 +171,11 @@ def run(
 
         monitor run --all --db archive.db
     """
-    from monitor.crawl import AlreadyRunning, run_cycle
+    from monitor import progress
+    from monitor.crawl import AlreadyRunning, NothingDue, run_cycle
 
-    setup_logging(verbose)
+    mode = progress.configure(verbose)
+    setup_logging(verbose, terminal=mode == "bar")
     cfg = load_config(config_path)
     db_path = db_path or cfg.archive
     try:
@@ -150,7 +193,16 @@ def run(
     except AlreadyRunning as exc:
         click.echo(f"{exc}; nothing to do")
         return
+    except NothingDue as due:
+        click.echo(f"nothing due; next poll at {say_when(due.at)} ({due.source_id or 'none'})")
+        return
+    except KeyboardInterrupt:  # before or after the crawl (during it, Scrapy stops cleanly)
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     print_summary(row, db_path)
+    print_next_step(row, db_path)
+    if progress.interrupted():
+        sys.exit(130)  # what shells expect after Ctrl-C
 
 
 @cli.command()
@@ -208,18 +260,22 @@ def archiver(config_path: str, db_path: str | None, once: bool, verbose: bool) -
 @config_option
 @db_option
 @click.option("--runs", "run_count", default=5, show_default=True, help="Recent runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (sources, runs) instead.")
 @friendly_errors
-def status(config_path: str, db_path: str | None, run_count: int) -> None:
-    """Show each source's health and the most recent runs.
+def status(config_path: str, db_path: str | None, run_count: int, as_json: bool) -> None:
+    """Show each source's health (status, error score, last success, last new item, next poll,
+    last error) and the most recent runs, as tables that fit the terminal.
 
     Example:
 
         monitor status --db archive.db
+        monitor status --json | jq '.sources[] | select(.status != "ok") | .id'
     """
     from monitor import report
 
     db_path = db_path or _archive_path(config_path)
-    click.echo(report.status_text(db_path, run_count))
+    found = report.load_status(db_path, run_count)
+    click.echo(found.as_json() if as_json else report.status_text(found))
 
 
 @cli.command()

@@ -58,6 +58,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "monitor.extensions.RunStats": 500,
+    "monitor.progress.Progress": 510,  # the bar or log lines of `monitor run`; off otherwise
     # Scrapy 2.19 starts a code-executing HTTP endpoint when aiohttp is importable: never here.
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
