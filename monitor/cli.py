@@ -147,7 +147,9 @@ def cli() -> None:
 @cli.command()
 @config_option
 @db_option
-@click.option("--source", "names", multiple=True, help="Poll only this source (repeatable).")
+@click.option(
+    "--source", "names", multiple=True, metavar="NAME", help="Poll only this source (repeatable)."
+)
 @click.option("--all", "every", is_flag=True, help="Poll every enabled source now, due or not.")
 @click.option(
     "--trigger",
@@ -166,6 +168,13 @@ def run(
     verbose: bool,
 ) -> None:
     """Poll the due sources once and append what is new to the archive.
+
+    On a terminal a progress bar shows sources done, articles fetched and relevant ones, with
+    one line per failing source; in a log (cron, journald) each poll is one key=value line.
+    Ends with a summary and the next step. Exits 0 even if sources failed (they are recorded),
+    1 with a one-line reason for a bad config or an unusable archive, 130 after Ctrl-C. With
+    nothing due it says when the next poll is and records no run; an overlapping run says
+    "already running" and exits 0.
 
     Example:
 
@@ -259,7 +268,9 @@ def archiver(config_path: str, db_path: str | None, once: bool, verbose: bool) -
 @cli.command()
 @config_option
 @db_option
-@click.option("--runs", "run_count", default=5, show_default=True, help="Recent runs to show.")
+@click.option(
+    "--runs", "run_count", default=5, show_default=True, metavar="N", help="Recent runs to show."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (sources, runs) instead.")
 @friendly_errors
 def status(config_path: str, db_path: str | None, run_count: int, as_json: bool) -> None:
@@ -279,7 +290,7 @@ def status(config_path: str, db_path: str | None, run_count: int, as_json: bool)
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.File("rb"))
+@click.argument("files", nargs=-1, required=True, type=click.File("rb"), metavar="FILE...")
 def extract(files: tuple[Any, ...]) -> None:
     """Print relevance and figures as one JSON line per saved page or text file ('-' is stdin).
 
@@ -324,6 +335,9 @@ def serve(config_path: str, db_path: str | None, host: str, port: int) -> None:
 def reextract(config_path: str, db_path: str | None) -> None:
     """Re-run figure extraction over the archive after the rules improve (idempotent).
 
+    Rewrites only articles whose figures changed and reports how many; running it twice changes
+    nothing.
+
     Example:
 
         monitor reextract --db archive.db
@@ -364,10 +378,12 @@ def restory(config_path: str, db_path: str | None) -> None:
 @cli.command()
 @config_option
 @db_option
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), metavar="OUT.db")
 @friendly_errors
 def snapshot(config_path: str, db_path: str | None, out: str) -> None:
     """Write a consistent copy of the archive (VACUUM INTO) that is safe to publish or serve -i.
+
+    Refuses to overwrite OUT.db.
 
     Example:
 

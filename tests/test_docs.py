@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -55,3 +58,17 @@ def test_readme_interval_examples_are_what_the_config_accepts() -> None:
     bad = refused.split()[0]
     with pytest.raises(ValueError, match="shorter than the 1 minute minimum"):
         parse_interval(bad)
+
+
+def test_readme_command_table_is_generated_from_help() -> None:
+    """`cog -r README.md` regenerates it; a new or changed command fails here until it is run."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "--diff", "README.md"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, f"README.md is stale: run `cog -r README.md`\n{proc.stdout}"
+    for name in COMMANDS:
+        assert f"| `monitor {name}" in README
