@@ -94,7 +94,8 @@ def _short(value: object) -> object:
 def plain_error(text: str) -> str:
     """An error as a person reads it: one line, without the exception's class name (its
     message says the same in words)."""
-    return _EXCEPTION_PREFIX.sub("", " ".join(text.split()))
+    text = _EXCEPTION_PREFIX.sub("", " ".join(text.split()))
+    return text.replace("no results for hostname lookup: ", "")  # Twisted says it twice
 
 
 def _wrap_error(text: str, width: int) -> str:
@@ -139,15 +140,12 @@ def status_text(status: Status, width: int | None = None) -> str:
     width = width or shutil.get_terminal_size().columns
     health = fit_table(status.sources, HEALTH_COLUMNS, HEALTH_DROP, width, "last_error")
     runs = fit_table(status.runs, RUN_COLUMNS, RUN_DROP, width)
-    hint = textwrap.fill(next_step(status.runs, status.db_path), width)
+    hint = next_step(status.runs, status.db_path)  # not wrapped: a command stays whole
     return "\n\n".join(["Sources\n" + health, "Recent runs\n" + runs, hint])
 
 
 def next_step(runs: list[dict[str, Any]], db_path: str | Path) -> str:
     """The command worth typing after a run or a look at status."""
     if runs and runs[0].get("status") == "all_failed":
-        return (
-            "next: no source answered on the last run; without a network, `monitor demo` runs "
-            "the whole pipeline offline on sample feeds"
-        )
+        return "next: no source answered; without a network, try `monitor demo`"
     return f"next: browse the archive with `monitor serve --db {db_path}`"

@@ -323,3 +323,16 @@ def test_shell_completion_is_what_the_readme_says(runner: CliRunner) -> None:
         env={"_MONITOR_COMPLETE": "bash_complete", "COMP_WORDS": "monitor sta", "COMP_CWORD": "1"},
     )
     assert "plain,status" in words.output.splitlines()
+
+
+def test_a_good_run_and_status_end_with_how_to_browse(tmp_path: Path) -> None:
+    with SiteServer(tmp_path) as site:
+        site.routes["/quick.xml"] = status(200, {}, rss(site.base, 3))
+        cfg = write_config(tmp_path, {"quick": f"{site.base}/quick.xml"})
+        db = tmp_path / "a.db"
+        proc = monitor("run", "--all", "--config", str(cfg), "--db", str(db))
+    browse = f"next: browse the archive with `monitor serve --db {db}`"
+    assert proc.stdout.splitlines()[0].startswith("run 1 ok: sources polled: 1, sources failed: 0")
+    assert proc.stdout.splitlines()[-1] == browse
+    wide = monitor("status", "--db", str(db)).stdout
+    assert wide.splitlines()[-1] == browse
