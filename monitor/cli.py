@@ -120,24 +120,6 @@ def print_summary(row: dict[str, Any], db_path: str | Path) -> None:
         )
 
 
-def print_next_step(row: dict[str, Any], db_path: str | Path) -> None:
-    """The command worth typing after this run (shared with `monitor status`)."""
-    from monitor import report
-
-    click.echo(report.next_step([row], db_path))
-
-
-def say_when(iso: str | None) -> str:
-    """A UTC timestamp as this machine's local HH:MM, with the date when it is not today."""
-    from datetime import datetime
-
-    if not iso:
-        return "never"
-    when = datetime.fromisoformat(iso).astimezone()
-    today = datetime.now().astimezone().date()
-    return when.strftime("%H:%M" if when.date() == today else "%a %d %b %H:%M")
-
-
 @click.group()
 @click.version_option(package_name="county-lines-monitor")
 def cli() -> None:
@@ -180,7 +162,7 @@ def run(
 
         monitor run --all --db archive.db
     """
-    from monitor import progress
+    from monitor import progress, report
     from monitor.crawl import AlreadyRunning, NothingDue, run_cycle
 
     mode = progress.configure(verbose)
@@ -203,13 +185,14 @@ def run(
         click.echo(f"{exc}; nothing to do")
         return
     except NothingDue as due:
-        click.echo(f"nothing due; next poll at {say_when(due.at)} ({due.source_id or 'none'})")
+        when = f"next poll at {report.local_time(due.at)} ({due.source_id})"
+        click.echo(f"nothing due; {when if due.at else 'no source is enabled'}")
         return
     except KeyboardInterrupt:  # before or after the crawl (during it, Scrapy stops cleanly)
         click.echo("interrupted", err=True)
         sys.exit(130)
     print_summary(row, db_path)
-    print_next_step(row, db_path)
+    click.echo(report.next_step([row], db_path))
     if progress.interrupted():
         sys.exit(130)  # what shells expect after Ctrl-C
 

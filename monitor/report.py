@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import textwrap
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,12 @@ def next_step(runs: list[dict[str, Any]], db_path: str | Path) -> str:
     if runs and runs[0].get("status") == "all_failed":
         return "next: no source answered; without a network, try `monitor demo`"
     return f"next: browse the archive with `monitor serve --db {db_path}`"
+
+
+def local_time(iso: str | None) -> str:
+    """A stored UTC time as this machine's local HH:MM, with the day when it is not today."""
+    if not iso:
+        return "now"
+    when = datetime.fromisoformat(iso).astimezone()
+    today = datetime.now().astimezone().date()
+    return when.strftime("%H:%M" if when.date() == today else "%a %d %b %H:%M")
