@@ -143,8 +143,11 @@ class Config(BaseModel):
         for src in self.sources:
             if src.name == name:
                 return src
-        names = ", ".join(s.name for s in self.sources)
-        raise ConfigError(f"no source named {name!r}; configured: {names}")
+        known = [s.name for s in self.sources]
+        if near := difflib.get_close_matches(name, known, n=1, cutoff=0.6):
+            raise ConfigError(f"no source named {name!r} (did you mean `{near[0]}`?)")
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        raise ConfigError(f"no source named {name!r}; configured: {shown}")
 
 
 def _key(loc: tuple[int | str, ...]) -> str:

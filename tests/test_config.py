@@ -112,3 +112,13 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
     proc = monitor("run", "--config", str(tmp_path / "nope.yaml"), check=False)
     assert proc.returncode == 1
     assert "nope.yaml: cannot read config" in proc.stderr
+
+
+def test_unknown_source_name_suggests_the_nearest(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(GOOD.replace("name: gmp", "name: npcc"))
+    proc = monitor("run", "--config", str(cfg), "--source", "npc", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Error: no source named 'npc' (did you mean `npcc`?)"
+    far = monitor("run", "--config", str(cfg), "--source", "kent", check=False)
+    assert far.stderr.strip() == "Error: no source named 'kent'; configured: npcc"
