@@ -122,3 +122,18 @@ def test_unknown_source_name_suggests_the_nearest(tmp_path: Path) -> None:
     assert proc.stderr.strip() == "Error: no source named 'npc' (did you mean `npcc`?)"
     far = monitor("run", "--config", str(cfg), "--source", "kent", check=False)
     assert far.stderr.strip() == "Error: no source named 'kent'; configured: npcc"
+
+
+def test_cli_refuses_an_interval_under_a_minute_and_accepts_90s(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        GOOD.replace("https://example.org/feed", "http://127.0.0.1:1/f") + "    every: 30s\n"
+    )
+    proc = monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"Error: {cfg}: sources[0].every: '30s' is shorter than the 1 minute minimum"
+    )
+    cfg.write_text(cfg.read_text().replace("30s", "90s"))
+    monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
+    assert config.load(cfg).sources[0].every == 90
