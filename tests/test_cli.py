@@ -225,7 +225,7 @@ def test_ctrl_c_says_at_once_it_is_stopping_and_exits_130(tmp_path: Path) -> Non
             progress = next(line for line in lines if "event=progress" in line)
             proc.send_signal(signal.SIGINT)
             said = next(line for line in lines if "stopping" in line)
-            assert not release.is_set() and proc.poll() is None  # said while a poll still hangs
+            assert not release.is_set()  # said while a poll still hangs, not at the cycle's end
         finally:
             release.set()
             out, _ = proc.communicate(timeout=60)
