@@ -72,13 +72,36 @@ class _OneLine(logging.Formatter):
         return super().format(record).splitlines()[0]
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Our events as one line each on stderr; Scrapy only when it has something to warn about."""
-    handler = logging.StreamHandler(sys.stderr)
+# Scrapy's per-request download failures: each source's outcome is already one poll line
+_DOWNLOAD_NOISE = ("Gave up retrying", "Error downloading")
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """Without -v: our own lines, and other errors except download failures."""
+    if record.name == "monitor" or record.name.startswith("monitor."):
+        return True
+    return record.levelno >= logging.ERROR and not str(record.msg).startswith(_DOWNLOAD_NOISE)
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log lines printed above the live progress bar instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from monitor import progress
+
+        progress.console().print(self.format(record), markup=False, highlight=False)
+
+
+def setup_logging(verbose: bool = False, terminal: bool = False) -> None:
+    """Our events as one line each on stderr; Scrapy's own log only with -v. On a terminal
+    (`terminal`) the progress bar speaks for the crawl and only warnings are logged."""
+    handler: logging.Handler = _ConsoleHandler() if terminal else logging.StreamHandler(sys.stderr)
     formatter = logging.Formatter if verbose else _OneLine
     handler.setFormatter(formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
     if not verbose:  # a dead source is recorded in `polls`; Scrapy's retries are noise then
-        handler.addFilter(lambda r: r.levelno >= logging.ERROR or r.name == "monitor")
+        handler.addFilter(_quiet)
+    if terminal and not verbose:
+        handler.setLevel(logging.WARNING)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
@@ -106,7 +129,9 @@ def cli() -> None:
 @cli.command()
 @config_option
 @db_option
-@click.option("--source", "names", multiple=True, help="Poll only this source (repeatable).")
+@click.option(
+    "--source", "names", multiple=True, metavar="NAME", help="Poll only this source (repeatable)."
+)
 @click.option("--all", "every", is_flag=True, help="Poll every enabled source now, due or not.")
 @click.option(
     "--trigger",
@@ -126,13 +151,22 @@ def run(
 ) -> None:
     """Poll the due sources once and append what is new to the archive.
 
+    On a terminal a progress bar shows sources done, articles fetched and relevant ones, with
+    one line per failing source; in a log (cron, journald) each poll is one key=value line.
+    Ends with a summary and the next step. Exits 0 even if sources failed (they are recorded),
+    1 with a one-line reason for a bad config or an unusable archive, 130 after Ctrl-C. With
+    nothing due it says when the next poll is and records no run; an overlapping run says
+    "already running" and exits 0.
+
     Example:
 
         monitor run --all --db archive.db
     """
-    from monitor.crawl import AlreadyRunning, run_cycle
+    from monitor import progress, report
+    from monitor.crawl import AlreadyRunning, NothingDue, run_cycle
 
-    setup_logging(verbose)
+    mode = progress.configure(verbose)
+    setup_logging(verbose, terminal=mode == "bar")
     cfg = load_config(config_path)
     db_path = db_path or cfg.archive
     try:
@@ -150,7 +184,17 @@ def run(
     except AlreadyRunning as exc:
         click.echo(f"{exc}; nothing to do")
         return
+    except NothingDue as due:
+        when = f"next poll at {report.local_time(due.at)} ({due.source_id})"
+        click.echo(f"nothing due; {when if due.at else 'no source is enabled'}")
+        return
+    except KeyboardInterrupt:  # before or after the crawl (during it, Scrapy stops cleanly)
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     print_summary(row, db_path)
+    click.echo(report.next_step([row], db_path))
+    if progress.interrupted():
+        sys.exit(130)  # what shells expect after Ctrl-C
 
 
 @cli.command()
@@ -207,25 +251,33 @@ def archiver(config_path: str, db_path: str | None, once: bool, verbose: bool) -
 @cli.command()
 @config_option
 @db_option
-@click.option("--runs", "run_count", default=5, show_default=True, help="Recent runs to show.")
+@click.option(
+    "--runs", "run_count", default=5, show_default=True, metavar="N", help="Recent runs to show."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (sources, runs) instead.")
 @friendly_errors
-def status(config_path: str, db_path: str | None, run_count: int) -> None:
-    """Show each source's health and the most recent runs.
+def status(config_path: str, db_path: str | None, run_count: int, as_json: bool) -> None:
+    """Show each source's health (status, error score, last success, last new item, next poll,
+    last error) and the most recent runs, as tables that fit the terminal.
 
     Example:
 
         monitor status --db archive.db
+        monitor status --json | jq '.sources[] | select(.status != "ok") | .id'
     """
     from monitor import report
 
     db_path = db_path or _archive_path(config_path)
-    click.echo(report.status_text(db_path, run_count))
+    found = report.load_status(db_path, run_count)
+    click.echo(found.as_json() if as_json else report.status_text(found))
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.File("rb"))
+@click.argument("files", nargs=-1, required=True, type=click.File("rb"), metavar="FILE...")
 def extract(files: tuple[Any, ...]) -> None:
     """Print relevance and figures as one JSON line per saved page or text file ('-' is stdin).
+
+    Each line names its input in "file" ("-" for stdin), so lines can be matched to files.
 
     Example:
 
@@ -234,7 +286,10 @@ def extract(files: tuple[Any, ...]) -> None:
     from monitor import extraction
 
     for handle in files:
-        click.echo(json.dumps(extraction.extract_document(handle.read()), ensure_ascii=False))
+        name = getattr(handle, "name", "-")
+        name = "-" if name == "<stdin>" else name
+        found = extraction.extract_document(handle.read())
+        click.echo(json.dumps({"file": name, **found}, ensure_ascii=False))
 
 
 @cli.command()
@@ -262,6 +317,9 @@ def serve(config_path: str, db_path: str | None, host: str, port: int) -> None:
 @friendly_errors
 def reextract(config_path: str, db_path: str | None) -> None:
     """Re-run figure extraction over the archive after the rules improve (idempotent).
+
+    Rewrites only articles whose figures changed and reports how many; running it twice changes
+    nothing.
 
     Example:
 
@@ -303,10 +361,12 @@ def restory(config_path: str, db_path: str | None) -> None:
 @cli.command()
 @config_option
 @db_option
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), metavar="OUT.db")
 @friendly_errors
 def snapshot(config_path: str, db_path: str | None, out: str) -> None:
     """Write a consistent copy of the archive (VACUUM INTO) that is safe to publish or serve -i.
+
+    Refuses to overwrite OUT.db.
 
     Example:
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 import yaml
@@ -141,8 +143,11 @@ class Config(BaseModel):
         for src in self.sources:
             if src.name == name:
                 return src
-        names = ", ".join(s.name for s in self.sources)
-        raise ConfigError(f"no source named {name!r}; configured: {names}")
+        known = [s.name for s in self.sources]
+        if near := difflib.get_close_matches(name, known, n=1, cutoff=0.6):
+            raise ConfigError(f"no source named {name!r} (did you mean `{near[0]}`?)")
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        raise ConfigError(f"no source named {name!r}; configured: {shown}")
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -152,13 +157,50 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose keys are valid at `loc` (Config, Source, Selectors, History)."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        inner = _model_in(field.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The BaseModel inside `X`, `X | None` or `list[X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (list, Union, types.UnionType):
+        for arg in get_args(annotation):
+            if found := _model_in(arg):
+                return found
+    return None
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """'unknown key', with the nearest valid key when the name looks misspelt."""
+    model = _model_at(loc[:-1])
+    valid = list(model.model_fields) if model else []
+    near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+    return f"unknown key (did you mean `{near[0]}`?)" if near else "unknown key"
+
+
 def _one_line(path: str, error: ValidationError, data: object) -> str:
-    first = error.errors()[0]
-    key = _key(tuple(first["loc"]))
+    errors = error.errors()
+    # an unknown key is usually why a required one is "missing" (`sorces:`): name it first
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    return f"{path}: {key}: {msg}"
+        msg = _unknown_key(loc)
+    return f"{path}: {_key(loc)}: {msg}"
 
 
 def _check_unique(path: str, cfg: Config) -> None:

@@ -21,6 +21,14 @@ class AlreadyRunning(Exception):
     """Another cycle holds the archive's lock (an overlapping cron run)."""
 
 
+class NothingDue(Exception):
+    """No source is due: no run is recorded; says which source is next, and when."""
+
+    def __init__(self, source_id: str | None, at: str | None) -> None:
+        super().__init__(f"nothing due; next poll at {at} ({source_id})")
+        self.source_id, self.at = source_id, at
+
+
 @contextmanager
 def cycle_lock(db_path: str | Path) -> Iterator[None]:
     """An flock beside the archive: the kernel frees it if the holder dies, so no stale locks."""
@@ -126,6 +134,8 @@ def _locked_cycle(
     archive.close_abandoned_runs(db)
     archive.sync_sources(db, cfg)
     sources = pick_sources(cfg, db, names, every)
+    if not sources and not names and not every:  # cron every 5 minutes: no empty run rows
+        raise NothingDue(*archive.store.next_poll(db))
     run_id = archive.start_run(db, trigger)
     log.info("event=run_start run=%s sources=%s", run_id, len(sources))
     finished = False
@@ -138,4 +148,4 @@ def _locked_cycle(
     return row
 
 
-__all__ = ["AlreadyRunning", "ConfigError", "run_cycle"]
+__all__ = ["AlreadyRunning", "ConfigError", "NothingDue", "run_cycle"]

@@ -78,4 +78,5 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "monitor.extensions.RunStats": 500,
+    "monitor.progress.Progress": 510,  # the bar or log lines of `monitor run`; off otherwise
 }

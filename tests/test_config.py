@@ -23,7 +23,16 @@ GOOD = "sources:\n  - name: gmp\n    url: https://example.org/feed\n"
         (GOOD + "    every: soon\n", "c.yaml: sources[0].every: 'soon' is not an interval"),
         (GOOD + "    every: 10s\n", "c.yaml: sources[0].every: '10s' is shorter than the 1 minute"),
         (GOOD + "    colour: red\n", "c.yaml: sources[0].colour: unknown key"),
-        (GOOD + "archiv: x.db\n", "c.yaml: archiv: unknown key"),
+        (GOOD + "archiv: x.db\n", "c.yaml: archiv: unknown key (did you mean `archive`?)"),
+        (
+            GOOD.replace("sources:", "sorces:"),
+            "c.yaml: sorces: unknown key (did you mean `sources`?)",
+        ),
+        (GOOD + "    evry: 2h\n", "c.yaml: sources[0].evry: unknown key (did you mean `every`?)"),
+        (
+            GOOD + "    history: {preset: sitemap, ulr: 'https://e.org/s.xml'}\n",
+            "c.yaml: sources[0].history.ulr: unknown key (did you mean `url`?)",
+        ),
         (
             GOOD + "  - name: gmp\n    url: https://example.org/2\n",
             "c.yaml: sources[1].name: duplicate",
@@ -50,6 +59,21 @@ def test_intervals_parse_to_seconds() -> None:
     cfg = config.parse(GOOD + "    every: 2h30m\n")
     assert cfg.sources[0].every == 9000
     assert config.parse(GOOD).sources[0].every == 1800
+    assert config.parse(GOOD + "    every: 90s\n").sources[0].every == 90  # the minimum is 1m
+
+
+def test_a_far_off_key_gets_no_guess() -> None:
+    with pytest.raises(config.ConfigError) as err:
+        config.parse(GOOD + "    colour: red\n", "c.yaml")
+    assert str(err.value) == "c.yaml: sources[0].colour: unknown key"
+
+
+def test_cli_names_a_misspelt_top_level_key(tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text(GOOD.replace("sources:", "sorces:"))
+    proc = monitor("run", "--config", str(bad), "--db", str(tmp_path / "a.db"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"Error: {bad}: sorces: unknown key (did you mean `sources`?)"
 
 
 def test_shipped_config_is_valid_and_covers_the_recommended_sources() -> None:
@@ -88,3 +112,28 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
     proc = monitor("run", "--config", str(tmp_path / "nope.yaml"), check=False)
     assert proc.returncode == 1
     assert "nope.yaml: cannot read config" in proc.stderr
+
+
+def test_unknown_source_name_suggests_the_nearest(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(GOOD.replace("name: gmp", "name: npcc"))
+    proc = monitor("run", "--config", str(cfg), "--source", "npc", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Error: no source named 'npc' (did you mean `npcc`?)"
+    far = monitor("run", "--config", str(cfg), "--source", "kent", check=False)
+    assert far.stderr.strip() == "Error: no source named 'kent'; configured: npcc"
+
+
+def test_cli_refuses_an_interval_under_a_minute_and_accepts_90s(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        GOOD.replace("https://example.org/feed", "http://127.0.0.1:1/f") + "    every: 30s\n"
+    )
+    proc = monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"Error: {cfg}: sources[0].every: '30s' is shorter than the 1 minute minimum"
+    )
+    cfg.write_text(cfg.read_text().replace("30s", "90s"))
+    monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
+    assert config.load(cfg).sources[0].every == 90

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -43,3 +46,29 @@ def test_readme_extract_example_is_what_extract_prints() -> None:
     text = command.split('echo "', 1)[1].split('" |', 1)[0]
     result = CliRunner().invoke(cli, ["extract", "-"], input=text)
     assert result.output.strip() == shown.strip()
+
+
+def test_readme_interval_examples_are_what_the_config_accepts() -> None:
+    from monitor.config import parse_interval
+
+    line = next(ln for ln in README.splitlines() if ln.strip().startswith("every:"))
+    accepted, refused = line.split("#", 1)[1].split(":", 1)[1].split("(", 1)
+    for value in accepted.replace(",", " ").split():
+        assert parse_interval(value) >= 60, value
+    bad = refused.split()[0]
+    with pytest.raises(ValueError, match="shorter than the 1 minute minimum"):
+        parse_interval(bad)
+
+
+def test_readme_command_table_is_generated_from_help() -> None:
+    """`cog -r README.md` regenerates it; a new or changed command fails here until it is run."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "--diff", "README.md"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, f"README.md is stale: run `cog -r README.md`\n{proc.stdout}"
+    for name in COMMANDS:
+        assert f"| `monitor {name}" in README

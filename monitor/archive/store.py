@@ -28,6 +28,7 @@ def open_archive(path: str | Path, *, migrate: bool = True) -> Database:
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         db = Database(conn)
+        _refuse_foreign_or_newer(db, path)  # before the WAL pragma, which already writes
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
@@ -38,6 +39,26 @@ def open_archive(path: str | Path, *, migrate: bool = True) -> Database:
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path}: cannot use archive: {exc}") from None
     return db
+
+
+def _refuse_foreign_or_newer(db: Database, path: str | Path) -> None:
+    """Never add our tables to someone else's database, nor write to an archive whose schema
+    a newer version of the monitor has moved on (a migration this version does not know)."""
+    tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
+    if not tables:
+        return
+    applied = [m.name for m in migrations.applied(db)]
+    if not applied:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise ArchiveError(
+            f"{path}: not a monitor archive (it holds tables {shown}); point --db at a new file"
+        )
+    known = {m.name for m in migrations.pending(Database(memory=True))}
+    if unknown := [name for name in applied if name not in known]:
+        raise ArchiveError(
+            f"{path}: written by a newer version of the monitor (migration {unknown[0]} is "
+            "unknown here); upgrade county-lines-monitor before using this archive"
+        )
 
 
 def _sync_forces(db: Database) -> None:
@@ -121,6 +142,14 @@ def due_source_ids(db: Database, when: datetime | None = None) -> list[str]:
         [now],
     )
     return [r["id"] for r in rows]
+
+
+def next_poll(db: Database) -> tuple[str | None, str | None]:
+    """(source id, next_poll_at) of the enabled source polled soonest; (None, None) if none."""
+    row = db.execute(
+        "SELECT id, next_poll_at FROM sources WHERE enabled = 1 ORDER BY next_poll_at LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def source_state(db: Database, source_id: str) -> dict[str, Any]:
