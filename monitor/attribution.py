@@ -1,0 +1,287 @@
+"""What each figure is about: its force, the period it reports and the operation it belongs to.
+
+Runs after ``figures.extract()`` over the same text; plain functions, no Scrapy. The rules
+(issue 14): a figure's force is a ``monitor.forces`` code named in its own sentence; failing
+that, a force- or case-scope figure takes the publishing force (a force's own release) or the one
+force its article names (a press story about one force's operation). National and regional
+figures get no force, and a publisher that is not a force (NPCC, NCA, Home Office) is never one:
+``forces_named`` only knows forces. The period is the activity's stated dates ("from 3 to 9
+October", "during March", "in the 12 months to April", "over the past year"), the sentence's own
+first, else the article's; the article's published UK date fixes a year the text leaves out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from monitor import forces
+from monitor.dates import uk_date
+from monitor.items import Figure
+
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        )
+    )
+    for name in names
+}
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_WORDS |= {"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18}
+
+
+def _month(group: str) -> str:
+    alts = "|".join(sorted(_MONTHS, key=len, reverse=True))
+    return rf"(?P<{group}>{alts})\.?"
+
+
+def _day(group: str) -> str:
+    return rf"(?P<{group}>[0-3]?\d)(?:st|nd|rd|th)?"
+
+
+_YEAR = r"(?:,?\s+(?P<y{n}>(?:19|20)\d\d))?"
+_TO = r"\s*(?:-|–|—|to|until|till|and)\s*"
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?"
+_COUNT = r"(?P<n>\d{1,2}|" + "|".join(_WORDS) + r")"
+
+# Each family: a name (to trace what matched) and its pattern; all case-insensitive.
+_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx, re.I))
+    for name, rx in (
+        (
+            "day_range",  # from 3 to 9 October; between 23 and 29 June; 28 September to 4 October
+            r"\b(?P<lead>from\s+|between\s+)?"
+            + _day("d1")
+            + r"(?:\s+"
+            + _month("m1")
+            + _YEAR.format(n=1)
+            + r")?"
+            + _TO
+            + _day("d2")
+            + r"\s+(?:of\s+)?"
+            + _month("m2")
+            + _YEAR.format(n=2)
+            + r"\b",
+        ),
+        (
+            "month_first_range",  # October 3-9; from October 3 to 9; September 28 to October 4
+            r"\b(?P<lead>from\s+|between\s+)?"
+            + _month("m1")
+            + r"\s+"
+            + _day("d1")
+            + _TO
+            + r"(?:"
+            + _month("m2")
+            + r"\s+)?"
+            + _day("d2")
+            + r"\b(?!\s*(?:%|per|people|arrests|lines))"
+            + _YEAR.format(n=2),
+        ),
+        (
+            "week_ending",  # a week of action that ended on Sunday 9 October
+            r"\bweek\b[^.;]{0,40}?\bend(?:ed|ing|s)?\s+(?:on\s+)?"
+            + _WEEKDAY
+            + _day("d2")
+            + r"\s+(?:of\s+)?"
+            + _month("m2")
+            + _YEAR.format(n=2)
+            + r"\b",
+        ),
+        (
+            "week_beginning",  # the week beginning 3 October
+            r"\bweek\s+(?:beginning|starting|commencing)\s+(?:on\s+)?"
+            + _WEEKDAY
+            + _day("d1")
+            + r"\s+(?:of\s+)?"
+            + _month("m1")
+            + _YEAR.format(n=1)
+            + r"\b",
+        ),
+        (
+            "months_to",  # in the 12 months to April; the year to March 2023
+            r"\bthe\s+(?:(?P<n>\d{1,2}|"
+            + "|".join(_WORDS)
+            + r")\s+months?|(?P<year>year|financial\s+year))\s+(?:to|up\s+to|ending|until)\s+"
+            r"(?:the\s+end\s+of\s+)?" + _month("m2") + _YEAR.format(n=2) + r"\b",
+        ),
+        (
+            "whole_month",  # during March; throughout October 2022
+            r"\b(?:during|throughout|across|for\s+the\s+month\s+of)\s+(?:the\s+month\s+of\s+)?"
+            + _month("m1")
+            + _YEAR.format(n=1)
+            + r"\b(?!\s+[0-3]?\d\b)",
+        ),
+        (
+            "past",  # over the past year; in the last six months; during the past week
+            r"\b(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:"
+            + _COUNT
+            + r"\s+)?(?P<unit>years?|months?|weeks?|days?)\b",
+        ),
+    )
+)
+
+_OPERATION = re.compile(r"\bOperation\s+(?!The\b|Of\b|And\b|A\b|An\b)([A-Z][a-zA-Z'-]{2,})")
+_CAMPAIGN = re.compile(r"\b(?:national\s+)?(?:county\s+lines\s+)?intensification\s+week", re.I)
+CAMPAIGN_NAME = "County Lines Intensification Week"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The activity's stated dates, inclusive."""
+
+    start: date
+    end: date
+    rule: str  # the family that matched, to trace a wrong period
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleContext:
+    """What attribution knows about the article a figure came from."""
+
+    title: str
+    body: str
+    published: str | None = None  # UTC ISO; its UK date fixes a year the text leaves out
+    source_force: str | None = None  # forces code of the publishing force, for its own releases
+
+    @property
+    def day(self) -> date | None:
+        """The UK date the article was published."""
+        local = uk_date(self.published)
+        return date.fromisoformat(local) if local else None
+
+
+def _count(value: str | None) -> int:
+    if not value:
+        return 1
+    return int(value) if value.isdigit() else _WORDS[value.lower()]
+
+
+def _dated(day: int, month: int, year: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _fix_year(start: date, end: date, stated: bool, published: date) -> tuple[date, date]:
+    """A period with no stated year ends in the latest year that starts it by publication."""
+    if stated or start <= published:
+        return start, end
+    return start - relativedelta(years=1), end - relativedelta(years=1)
+
+
+def _period(name: str, m: re.Match[str], published: date) -> Period | None:
+    g = m.groupdict()
+    stated = bool(g.get("y1") or g.get("y2"))
+    year = int(g.get("y2") or g.get("y1") or published.year)
+    if name == "past":
+        n, unit = _count(g["n"]), g["unit"].lower().rstrip("s")
+        step = relativedelta(**{unit + "s": n})  # type: ignore[arg-type]
+        return Period(published - step + timedelta(days=1), published, name)
+    if name == "whole_month":
+        start = date(year, _MONTHS[g["m1"].lower()], 1)
+        end = start + relativedelta(months=1) - timedelta(days=1)
+    elif name == "months_to":
+        end = date(year, _MONTHS[g["m2"].lower()], 1) + relativedelta(months=1, days=-1)
+        start = end + timedelta(days=1) - relativedelta(months=12 if g["year"] else _count(g["n"]))
+        if not stated and end > published:
+            start, end = start - relativedelta(years=1), end - relativedelta(years=1)
+        return Period(start, end, name)
+    elif name == "week_beginning":
+        first = _dated(int(g["d1"]), _MONTHS[g["m1"].lower()], year)
+        if first is None:
+            return None
+        start, end = first, first + timedelta(days=6)
+    elif name == "week_ending":
+        last = _dated(int(g["d2"]), _MONTHS[g["m2"].lower()], year)
+        if last is None:
+            return None
+        start, end = last - timedelta(days=6), last
+    else:
+        if "and" in m.group(0).lower().split() and not (g.get("lead") or "").strip():
+            return None  # "on 3 and 9 October" names two days, not a span
+        m2 = _MONTHS[(g.get("m2") or g.get("m1") or "").lower()]
+        m1 = _MONTHS[g["m1"].lower()] if g.get("m1") else m2
+        end_d = _dated(int(g["d2"]), m2, year)
+        start_d = _dated(int(g["d1"]), m1, year - 1 if m1 > m2 else year)
+        if end_d is None or start_d is None or not start_d <= end_d:
+            return None
+        start, end = start_d, end_d
+    if (end - start).days > 366:
+        return None
+    start, end = _fix_year(start, end, stated, published)
+    return Period(start, end, name)
+
+
+def periods_in(text: str, published: date | None) -> list[Period]:
+    """Every stated activity period in the text, in reading order (none without a date to fix
+    the year of a period that states none)."""
+    if published is None:
+        return []
+    found: list[tuple[int, Period]] = []
+    taken: list[tuple[int, int]] = []
+    for name, rx in _FAMILIES:
+        for m in rx.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # an earlier family already read these words
+            period = _period(name, m, published)
+            if period is not None:
+                found.append((m.start(), period))
+                taken.append(m.span())
+    return [p for _, p in sorted(found, key=lambda x: x[0])]
+
+
+def operation_in(text: str) -> str | None:
+    """The first stated operation ("Operation Orochi") or campaign name in the text."""
+    op, campaign = _OPERATION.search(text), _CAMPAIGN.search(text)
+    if op and (campaign is None or op.start() < campaign.start()):
+        return f"Operation {op.group(1)}"
+    return CAMPAIGN_NAME if campaign else None
+
+
+def force_of(fig: Figure, ctx: ArticleContext, article_forces: list[str]) -> str | None:
+    """The force a figure is about: named in its sentence, else (force or case scope) the
+    publishing force or the article's one named force; national and regional get none."""
+    if fig.scope in ("national", "regional"):
+        return None
+    named = forces.forces_named(fig.evidence)
+    if named:
+        return named[0]
+    if ctx.source_force:
+        return ctx.source_force
+    return article_forces[0] if len(article_forces) == 1 else None
+
+
+def attribute(found: list[Figure], ctx: ArticleContext) -> list[Figure]:
+    """Set force, period and operation on each figure (in place); returns the same list."""
+    if not found:
+        return found
+    whole = f"{ctx.title}.\n{ctx.body}"
+    article_forces = forces.forces_named(whole)
+    published = ctx.day
+    article_periods = periods_in(whole, published)
+    article_operation = operation_in(whole)
+    for fig in found:
+        fig.force = force_of(fig, ctx, article_forces)
+        own = periods_in(fig.evidence, published)
+        period = own[0] if own else (article_periods[0] if article_periods else None)
+        if period is not None:
+            fig.period_start, fig.period_end = period.start.isoformat(), period.end.isoformat()
+        fig.operation = operation_in(fig.evidence) or article_operation
+    return found
