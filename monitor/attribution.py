@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from monitor import forces
+from monitor import figures, forces
 from monitor.dates import uk_date
 from monitor.items import Figure
 
@@ -139,6 +139,9 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _OPERATION = re.compile(r"\bOperation\s+(?!The\b|Of\b|And\b|A\b|An\b)([A-Z][a-zA-Z'-]{2,})")
 _CAMPAIGN = re.compile(r"\b(?:national\s+)?(?:county\s+lines\s+)?intensification\s+week", re.I)
 CAMPAIGN_NAME = "County Lines Intensification Week"
+# Not results of the activity an article dates: money announced for the years ahead, a sentence
+# handed down on one day. They take a period only from their own sentence.
+NOT_ACTIVITY = frozenset({"funding_gbp", "sentence_years"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,15 @@ class ArticleContext:
     body: str
     published: str | None = None  # UTC ISO; its UK date fixes a year the text leaves out
     source_force: str | None = None  # forces code of the publishing force, for its own releases
+
+    @classmethod
+    def of(
+        cls, title: str, body: str, published: str | None, kind: str | None, force: str | None
+    ) -> ArticleContext:
+        """The context of an article from a source of this kind and configured `force:` name;
+        only a police source's own force counts as the publishing force."""
+        own = forces.match_name(force) if kind == "police" else None
+        return cls(title=title, body=body, published=published, source_force=own)
 
     @property
     def day(self) -> date | None:
@@ -280,8 +292,14 @@ def attribute(found: list[Figure], ctx: ArticleContext) -> list[Figure]:
     for fig in found:
         fig.force = force_of(fig, ctx, article_forces)
         own = periods_in(fig.evidence, published)
-        period = own[0] if own else (article_periods[0] if article_periods else None)
+        inherited = article_periods[:1] if fig.metric not in NOT_ACTIVITY else []
+        period = (own or inherited)[0] if own or inherited else None
         if period is not None:
             fig.period_start, fig.period_end = period.start.isoformat(), period.end.isoformat()
         fig.operation = operation_in(fig.evidence) or article_operation
     return found
+
+
+def extract(ctx: ArticleContext) -> list[Figure]:
+    """The article body's figures with their force, period and operation set."""
+    return attribute(figures.extract(ctx.body), ctx)

@@ -267,11 +267,13 @@ def reextract(config_path: str, db_path: str | None) -> None:
 
         monitor reextract --db archive.db
     """
-    from monitor import archive, figures
+    from monitor import archive, attribution, figures
 
     db_path = db_path or _archive_path(config_path)
     db = _existing_archive(db_path)
-    report = archive.reextract(db, figures.extract, figures.EXTRACTOR_VERSION)
+    report = archive.reextract(
+        db, figures.extract, figures.EXTRACTOR_VERSION, attribution.attribute
+    )
     click.echo(
         f"{report['articles']} articles checked with {figures.EXTRACTOR_VERSION}: "
         f"{report['changed']} changed ({report['figures_removed']} figures replaced by "

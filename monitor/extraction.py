@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor import figures, relevance, text
+from monitor import attribution, relevance, text
+from monitor.items import Figure
 
 
 def _title(page: bytes) -> str:
@@ -30,5 +31,17 @@ def extract_document(data: bytes) -> dict[str, Any]:
         body = text.tidy(data.decode("utf-8", errors="replace"))
         title = ""
     relevant, terms = relevance.assess(title, body)
-    found = figures.extract(body) if relevant else []
-    return {"relevant": relevant, "matched_terms": terms, "figures": [f.as_json() for f in found]}
+    found = attribution.extract(attribution.ArticleContext(title, body)) if relevant else []
+    return {"relevant": relevant, "matched_terms": terms, "figures": [_figure(f) for f in found]}
+
+
+def _figure(fig: Figure) -> dict[str, Any]:
+    """The figure's public shape plus what it is about (null when the text does not say; a
+    period needs a year, which a document without a published date may not state)."""
+    return {
+        **fig.as_json(),
+        "force": fig.force,
+        "period_start": fig.period_start,
+        "period_end": fig.period_end,
+        "operation": fig.operation,
+    }

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, dedupe, figures, health, relevance, text
+from monitor import archive, attribution, dedupe, figures, health, relevance, text
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -135,11 +135,29 @@ class RelevancePipeline:
 
 
 class FiguresPipeline:
-    """Headline figures of relevant articles, each with its evidence sentence."""
+    """Headline figures of relevant articles, each with its evidence sentence, the force it is
+    about, the period it reports and its operation (monitor.attribution)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FiguresPipeline:
+        return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
-        if item.relevant and item.entry.fetch:  # a bare aggregator headline is not a source
-            item.figures = figures.extract(item.body)
+        e = item.entry
+        if item.relevant and e.fetch:  # a bare aggregator headline is not a source
+            source = getattr(self.crawler.spider, "sources", {}).get(e.source_id)
+            item.figures = attribution.extract(
+                attribution.ArticleContext.of(
+                    e.title,
+                    item.body,
+                    e.published or item.fetched_at,
+                    getattr(source, "kind", None),
+                    getattr(source, "force", None),
+                )
+            )
         return item
 
 

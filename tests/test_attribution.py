@@ -96,7 +96,8 @@ NPCC_BODY = (
     "Forces closed 172 lines during an intensification week that ran from October 3-9.\n"
     "In Middlesbrough, officers arrested three people.\n"
     "Cambridgeshire Constabulary carried out 15 raids, seizing more than £508,000 in drugs.\n"
-    "The Metropolitan Police found 7kg of cocaine."
+    "The Metropolitan Police found 7kg of cocaine.\n"
+    "The government would provide up to £145m over the next three years."
 )
 
 
@@ -108,7 +109,10 @@ def test_a_national_release_gives_named_forces_their_figures_and_national_ones_n
     assert by_value[("drugs_value_gbp", 508000)].force == "cambridgeshire"
     assert by_value[("drugs_weight_kg", 7)].force == "metropolitan"
     assert by_value[("arrests", 3)].force is None  # two forces named, none in its sentence
-    assert {(f.period_start, f.period_end) for f in found} == {("2022-10-03", "2022-10-09")}
+    funding = by_value.pop(("funding_gbp", 145_000_000))
+    assert (funding.period_start, funding.force) == (None, None)  # money for years ahead
+    results = by_value.values()
+    assert {(f.period_start, f.period_end) for f in results} == {("2022-10-03", "2022-10-09")}
     assert {f.operation for f in found} == {"County Lines Intensification Week"}
 
 

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from monitor import forces, health
 from monitor.archive import stories
 from monitor.archive.schema import migrations
+from monitor.attribution import ArticleContext
 from monitor.config import Config
 from monitor.dates import uk_date, utc_iso
 from monitor.errors import ArchiveError
@@ -296,16 +297,30 @@ def _insert_figures(db: Database, rows: list[dict[str, Any]]) -> None:
             db.execute("UPDATE figures SET part_of = ? WHERE id = ?", [ids[idx], fid])
 
 
+_ABOUT = ("force", "period_start", "period_end", "operation")  # set by monitor.attribution
+
+
 def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """What a reader sees of a figure set; evidence offsets and versions do not count as change."""
-    keys = ("metric", "value", "unit", "qualifier", "scope", "evidence")
+    keys = ("metric", "value", "unit", "qualifier", "scope", "evidence", *_ABOUT)
     return sorted(tuple(str(r[k]) for k in keys) for r in rows)
 
 
+def _context(db: Database, art: dict[str, Any]) -> ArticleContext:
+    """What attribution knows of an archived article: its text, date and publishing source."""
+    src = db.execute("SELECT kind, force FROM sources WHERE id = ?", [art["source_id"]]).fetchone()
+    kind, force = src if src else (None, None)
+    return ArticleContext.of(art["title"] or "", art["body"], art["published"], kind, force)
+
+
 def reextract(
-    db: Database, extract: Callable[[str], list[Figure]], extractor: str
+    db: Database,
+    extract: Callable[[str], list[Figure]],
+    extractor: str,
+    attribute: Callable[[list[Figure], ArticleContext], list[Figure]] | None = None,
 ) -> dict[str, int]:
-    """Re-run figure extraction over every relevant article; only changed articles are rewritten."""
+    """Re-run figure extraction (and attribution, when given) over every relevant article; only
+    changed articles are rewritten."""
     report = {"articles": 0, "changed": 0, "figures_added": 0, "figures_removed": 0}
     ids = [
         r[0]
@@ -317,7 +332,10 @@ def reextract(
         report["articles"] += 1
         art = db["articles"].get(article_id)
         old = list(db["figures"].rows_where("article_id = ?", [article_id]))
-        new = _figure_rows(article_id, art["story_id"], extract(art["body"]), extractor)
+        found = extract(art["body"])
+        if attribute is not None:
+            found = attribute(found, _context(db, art))
+        new = _figure_rows(article_id, art["story_id"], found, extractor)
         if _signature(old) == _signature(new):
             continue
         with write(db):
