@@ -45,7 +45,8 @@ class CanonicalisePipeline:
 
 
 class SkipArchivedPipeline:
-    """Drop entries already archived (or seen earlier in this run) before any page is fetched."""
+    """Drop entries already archived (or seen earlier in this run) before any page is fetched,
+    unless their own source corrected them or a pageless copy can be upgraded (archive.revisit)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -58,9 +59,7 @@ class SkipArchivedPipeline:
     def process_item(self, item: Article) -> Article:
         e = item.entry
         keys = {e.url, f"{e.source_id}\0{e.guid}"} if e.guid else {e.url}
-        if keys & self.seen or archive.is_archived(
-            archive_for(self.crawler), e.url, e.source_id, e.guid
-        ):
+        if keys & self.seen or archive.revisit(archive_for(self.crawler), e) is None:
             raise DropItem(f"already archived: {e.url}")
         self.seen |= keys
         return item

@@ -13,7 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor import forces, health
-from monitor.archive import stories
+from monitor.archive import stories, versions
 from monitor.archive.schema import migrations
 from monitor.attribution import ArticleContext
 from monitor.config import Config
@@ -221,9 +221,13 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
     """Append an article, its figures and its story link in one transaction; repeats add nothing."""
     e = art.entry
     published = e.published or art.fetched_at or now_iso()
+    # page text only: a feed summary already has its own column
+    body = art.body if art.relevant and art.http_status == 200 else None
     with write(db):
-        if db.execute("SELECT 1 FROM articles WHERE url = ?", [e.url]).fetchone():
-            return {"articles_new": 0, "stories_new": 0, "figures_new": 0}
+        existing = db.execute("SELECT id FROM articles WHERE url = ?", [e.url]).fetchone()
+        if existing:  # seen again: a correction or a better copy is kept as a version
+            rows = _figure_rows(existing[0], None, art.figures, extractor) if art.relevant else []
+            return versions.revise(db, existing[0], art, rows, _insert_figures)
         article_id = int(
             db["articles"]
             .insert(
@@ -235,8 +239,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     "publisher": e.publisher,
                     "title": e.title,
                     "summary": e.summary,
-                    # page text only: a feed summary already has its own column
-                    "body": art.body if art.relevant and art.http_status == 200 else None,
+                    "body": body,
                     "published": published,
                     "published_date": uk_date(published),
                     "fetched_at": art.fetched_at,
@@ -245,6 +248,8 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     "relevant": int(art.relevant),
                     "matched_terms": json.dumps(art.matched_terms),
                     "run_id": run_id,
+                    "entry_updated": e.published,
+                    "text_sha256": versions.text_sha256(body, e.summary),
                 }
             )
             .last_pk

@@ -1,0 +1,148 @@
+"""Corrected releases keep every version; a pageless first copy is upgraded by a better source.
+
+A small police site and an aggregator are written into tmp_path (shaped on the Single Online
+Home RSS and Google News formats in research/sources.md), served on loopback, and polled by the
+real `monitor run` in its own process; the site is edited between runs as a force would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from monitor import archive
+from monitor.loopback import SiteServer
+from tests.conftest import monitor
+
+SLUG = "/essex/news/essex/news/news/2022/october/eleven-arrested-in-county-lines-week-of-action/"
+TITLE = "Eleven arrested in county lines week of action"
+PAGE = """<!DOCTYPE html><html><head><title>{title} | Essex Police</title></head><body>
+<header><nav><a href="/essex/">Home</a></nav></header>
+<main><h1>{title}</h1><p>Published: 10:30 12/10/2022</p>
+<div class="content">
+<p>Essex Police officers tackling county lines drug dealing {arrests} during a national
+week of action from 3 to 9 October.</p>
+<p>Officers also seized £{cash} in cash and visited addresses where vulnerable people were
+thought to be at risk of cuckooing, as part of the County Lines Intensification Week.</p>
+<p>Detective Inspector Sam Reed said: "County lines gangs exploit children. We will keep
+closing the lines that bring drugs into our towns."</p>
+</div></main><footer><p>Call 101 or Crimestoppers on 0800 555 111.</p></footer></body></html>
+"""
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Essex Police news</title><link>{{{{BASE}}}}/essex/</link>
+<description>News from Essex Police</description>
+<item><title>{title}</title><link>{{{{BASE}}}}{slug}</link>
+<description>{summary}</description><pubDate>Wed, 12 Oct 2022 10:30:00 +0100</pubDate></item>
+</channel></rss>
+"""
+AGGREGATOR = (
+    """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>"essex" - Google News</title><link>https://news.google.com</link>
+<item><title>Roadworks planned on the A12 this weekend - Essex Police</title>
+<link>{{BASE}}"""
+    + SLUG
+    + """</link><guid isPermaLink="false">CBMiessex1</guid>
+<pubDate>Wed, 12 Oct 2022 11:00:00 GMT</pubDate><description>Roadworks planned</description>
+<source url="{{BASE}}/essex">Essex Police</source></item></channel></rss>
+"""
+)
+CONFIG = """archive: {db}
+sources:
+  - name: essex-police
+    url: "{base}/essex/news/rss.xml"
+    type: feed
+    kind: police
+    force: Essex Police
+    every: 30m
+  - name: google-news-essex
+    url: "{base}/gn/rss/search.xml"
+    type: feed
+    kind: aggregator
+    every: 1h
+"""
+
+
+def _publish(root: Path, arrests: str, cash: str, summary: str) -> None:
+    page = root / SLUG.strip("/") / "index.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(PAGE.format(title=TITLE, arrests=arrests, cash=cash))
+    feed = root / "essex/news/rss.xml"
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_text(FEED.format(title=TITLE, slug=SLUG, summary=summary))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[SiteServer, Path, Path]]:
+    root = tmp_path / "site"
+    _publish(root, "arrested 11 people", "8,200", "Officers arrested 11 people in a week.")
+    (root / "gn/rss").mkdir(parents=True)
+    (root / "gn/rss/search.xml").write_text(AGGREGATOR)
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    with SiteServer(root) as server:
+        config = tmp_path / "config.yaml"
+        config.write_text(CONFIG.format(db=tmp_path / "archive.db", base=server.base))
+        yield server, root, config
+
+
+def _run(config: Path, *names: str) -> Database:
+    monitor("run", "--config", str(config), "--all", *(a for n in names for a in ("--source", n)))
+    return archive.open_archive(config.parent / "archive.db")
+
+
+def _figures(db: Database, article_id: int) -> dict[str, float]:
+    rows = db.execute("SELECT metric, value FROM figures WHERE article_id = ?", [article_id])
+    return dict(rows.fetchall())
+
+
+def test_a_corrected_release_keeps_both_versions(site: tuple[SiteServer, Path, Path]) -> None:
+    _server, root, config = site
+    db = _run(config, "essex-police")
+    (art,) = db.query("SELECT * FROM articles WHERE source_id = 'essex-police'")
+    assert _figures(db, art["id"]) == {"arrests": 11, "cash_seized_gbp": 8200}
+
+    _publish(root, "arrested 12 people", "9,400", "Officers arrested 12 people in a week.")
+    db = _run(config, "essex-police")
+    (now,) = db.query("SELECT * FROM articles WHERE source_id = 'essex-police'")
+    assert now["id"] == art["id"] and "arrested 12 people" in now["body"]
+    assert now["summary"] == "Officers arrested 12 people in a week."
+    assert now["published_date"] == "2022-10-12"  # a correction is not a new announcement
+    assert _figures(db, art["id"]) == {"arrests": 12, "cash_seized_gbp": 9400}
+    (old,) = db.query("SELECT * FROM article_versions WHERE article_id = ?", [art["id"]])
+    assert old["version"] == 1 and "arrested 11 people" in old["body"]
+    assert old["summary"] == art["summary"] and old["text_sha256"] == art["text_sha256"]
+    kept = {(f["metric"], f["value"], f["force"]) for f in json.loads(old["figures"])}
+    assert kept == {("arrests", 11, "essex"), ("cash_seized_gbp", 8200, "essex")}
+    assert now["text_sha256"] != art["text_sha256"]
+
+    db = _run(config, "essex-police")  # nothing changed since: no third version
+    assert db["article_versions"].count == 1
+    assert db.execute("SELECT COUNT(*) FROM figure_series").fetchone()[0] == 2
+
+
+def test_a_pageless_aggregator_copy_is_upgraded_by_the_police_feed(
+    site: tuple[SiteServer, Path, Path],
+) -> None:
+    server, _root, config = site
+    db = _run(config, "google-news-essex")
+    (first,) = db.query("SELECT * FROM articles")
+    assert first["source_id"] == "google-news-essex" and first["relevant"] == 0
+    assert first["body"] is None and not any(SLUG in path for path, _ in server.requests)
+
+    db = _run(config, "essex-police")
+    (art,) = db.query("SELECT * FROM articles")
+    assert art["id"] == first["id"] and art["source_id"] == "essex-police"
+    assert art["relevant"] == 1 and "arrested 11 people" in art["body"]
+    assert art["title"] == TITLE and art["story_id"] is not None
+    assert _figures(db, art["id"]) == {"arrests": 11, "cash_seized_gbp": 8200}
+    (old,) = db.query("SELECT * FROM article_versions")
+    assert old["title"].startswith("Roadworks planned")
+    series = list(db.query("SELECT * FROM figure_series ORDER BY metric"))
+    assert [(r["metric"], r["force"], r["period_start"], r["period_end"]) for r in series] == [
+        ("arrests", "essex", "2022-10-03", "2022-10-09"),
+        ("cash_seized_gbp", "essex", "2022-10-03", "2022-10-09"),
+    ]
+    assert {r["operation"] for r in series} == {"County Lines Intensification Week"}
