@@ -15,6 +15,7 @@ import pytest
 from sqlite_utils import Database
 
 from monitor import archive
+from monitor.items import Article, Entry, Figure
 from monitor.loopback import SiteServer
 from tests.conftest import monitor
 
@@ -146,3 +147,66 @@ def test_a_pageless_aggregator_copy_is_upgraded_by_the_police_feed(
         ("cash_seized_gbp", "essex", "2022-10-03", "2022-10-09"),
     ]
     assert {r["operation"] for r in series} == {"County Lines Intensification Week"}
+
+
+URL = "https://www.essex.police.uk/news/essex/news/news/2022/october/eleven-arrested/"
+
+
+def _article(source: str, title: str = TITLE, body: str = "", **entry: object) -> Article:
+    e = Entry(source_id=source, url=URL, original_url=URL, title=title, **entry)  # type: ignore[arg-type]
+    art = Article(entry=e, body=body, relevant=bool(body), fetched_at="2022-10-12T10:00:00+00:00")
+    if body:
+        art.http_status = 200
+        art.figures = [Figure("arrests", 11, "count", scope="force", evidence=body, force="essex")]
+    else:
+        art.fetched_at = None
+    return art
+
+
+@pytest.fixture
+def sources(archive_db: Database) -> Database:
+    for sid, kind in (("essex-police", "police"), ("echo", "press"), ("gn", "aggregator")):
+        archive_db["sources"].insert({"id": sid, "name": sid, "kind": kind, "type": "feed"})
+    return archive_db
+
+
+def test_a_replayed_or_lesser_copy_changes_nothing(sources: Database) -> None:
+    body = "Essex Police officers arrested 11 people in a county lines week of action."
+    archive.save_article(sources, _article("essex-police", body=body), None, "t")
+    for again in (
+        _article("essex-police", body=body),  # the scale-out archiver replaying a message
+        _article("gn", title="Roadworks on the A12", fetch=False),  # an aggregator copy
+        _article("echo", title="Eleven held", body=body + " More."),  # a press copy
+    ):
+        assert archive.revisit(sources, again.entry) is None
+        counts = archive.save_article(sources, again, None, "t")
+        assert counts == {"articles_new": 0, "stories_new": 0, "figures_new": 0}
+    (row,) = sources.query("SELECT source_id, title FROM articles")
+    assert row == {"source_id": "essex-police", "title": TITLE}
+    assert sources["article_versions"].count == 0
+
+
+def test_a_later_updated_time_refetches_but_versions_only_a_changed_text(
+    sources: Database,
+) -> None:
+    body = "Essex Police officers arrested 11 people in a county lines week of action."
+    first = _article("essex-police", body=body, published="2022-10-12T09:30:00+00:00")
+    archive.save_article(sources, first, None, "t")
+    later = _article("essex-police", body=body, published="2022-10-13T08:00:00+00:00")
+    assert archive.revisit(sources, later.entry) == "corrected"
+    archive.save_article(sources, later, None, "t")  # same text: remembered, not versioned
+    assert sources["article_versions"].count == 0
+    assert archive.revisit(sources, later.entry) is None
+    (row,) = sources.query("SELECT published, published_date FROM articles")
+    assert row == {"published": "2022-10-12T09:30:00+00:00", "published_date": "2022-10-12"}
+
+
+def test_a_press_copy_never_displaces_a_pageless_police_entry(sources: Database) -> None:
+    archive.save_article(sources, _article("essex-police"), None, "t")  # robots refused the page
+    press = _article("echo", body="Essex Police officers arrested 11 people in county lines raids.")
+    assert archive.revisit(sources, press.entry) is None
+    gn_first = _article("gn", title="Eleven arrested - Essex Police", fetch=False)
+    gn_first.entry.url = gn_first.entry.original_url = URL + "?gn"
+    archive.save_article(sources, gn_first, None, "t")
+    press.entry.url = press.entry.original_url = URL + "?gn"
+    assert archive.revisit(sources, press.entry) == "upgrade"  # press fetches; GN did not

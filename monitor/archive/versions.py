@@ -24,6 +24,8 @@ from monitor.dates import uk_date, utc_iso
 from monitor.items import Article, Entry
 
 Rows = list[dict[str, Any]]
+OFFICIAL = frozenset({"police", "gov"})
+NO_CHANGE = {"articles_new": 0, "stories_new": 0, "figures_new": 0}
 _KEPT = (
     *("metric", "value", "unit", "qualifier", "scope", "evidence"),
     *("force", "period_start", "period_end", "operation", "rule"),
@@ -58,7 +60,14 @@ def revisit(db: Database, e: Entry) -> str | None:
         later = bool(e.published and seen and e.published > seen)
         changed = e.title != title or (e.summary or "") != (summary or "")
         return "corrected" if later or changed else None
-    return "upgrade" if fetched_at is None and e.fetch else None
+    if fetched_at is not None or not e.fetch:
+        return None
+    kinds = dict(
+        db.execute("SELECT id, kind FROM sources WHERE id IN (?, ?)", [source_id, e.source_id])
+    )
+    if kinds.get(source_id) in OFFICIAL and kinds.get(e.source_id) not in OFFICIAL:
+        return None  # a press copy never displaces the force's own entry
+    return "upgrade"
 
 
 def revise(
@@ -68,16 +77,20 @@ def revise(
     figure_rows: Rows,
     insert_figures: Callable[[Database, Rows], None],
 ) -> dict[str, int]:
-    """Apply a correction or upgrade to an archived article (inside the caller's transaction)."""
-    old = dict(db.table("articles").get(article_id))
+    """Apply a correction or upgrade to an archived article (inside the caller's transaction);
+    an entry that is neither (a replayed or lesser copy) changes nothing."""
     e = art.entry
-    upgrade = old["source_id"] != e.source_id
+    why = revisit(db, e)
+    if why is None:
+        return dict(NO_CHANGE)
+    old = dict(db.table("articles").get(article_id))
+    upgrade = why == "upgrade"
     page = art.body if art.relevant and art.http_status == 200 else None
     fetched = art.http_status == 200 or upgrade
     same_text = not fetched or text_sha256(page, e.summary) == old.get("text_sha256")
     if not upgrade and same_text and (e.title, e.summary) == (old["title"], old["summary"]):
         db.table("articles").update(article_id, {"entry_updated": e.published})
-        return {"articles_new": 0, "stories_new": 0, "figures_new": 0}
+        return dict(NO_CHANGE)
     _keep(db, old)
     update: dict[str, Any] = {
         "title": e.title,
