@@ -36,6 +36,7 @@ NAMED_ZONES: dict[str, int] = {
     "EEST": 3,
 }
 _TRAILING_ZONE = re.compile(r"(?:\s|\d)([A-Z]{3,4})\s*$")
+_TIME_OF_DAY = re.compile(r"\d:\d\d")
 _TRAILING_OFFSET = re.compile(r"(?:\s|\d)([+-])(\d{2}):?(\d{2})\s*$")
 
 
@@ -60,6 +61,9 @@ def from_feed(
     except (OverflowError, ValueError):
         return None
     raw = (raw or "").strip()
+    if raw and not _TIME_OF_DAY.search(raw):  # "14 Oct 2022": the day in London, as a listing
+        when = datetime(when.year, when.month, when.day, tzinfo=LONDON)
+        return utc_iso(when) if believable(when, now) else None
     offset = _TRAILING_OFFSET.search(raw)
     if offset and (int(offset.group(2)) > 14 or int(offset.group(3)) >= 60):
         return None  # "+2500": feedparser shifts the time by a day; nobody meant that

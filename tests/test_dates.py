@@ -28,6 +28,8 @@ def _rss(pub: str) -> bytes:
         ("Tue, 11 Oct 2022 17:45:00 +0100", "2022-10-11T16:45:00+00:00"),
         ("Tue, 11 Oct 2022 17:45:00 GMT", "2022-10-11T17:45:00+00:00"),
         ("Tue, 11 Oct 2022 17:45:00 EST", "2022-10-11T22:45:00+00:00"),
+        ("14 Oct 2022", "2022-10-13T23:00:00+00:00"),  # date only: London midnight, as listings
+        ("2022-12-14", "2022-12-14T00:00:00+00:00"),
     ],
 )
 def test_feed_zones_are_read_as_their_real_offsets(pub: str, expected: str) -> None:
