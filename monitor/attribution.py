@@ -66,13 +66,14 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, rx in (
         (
             "day_range",  # from 3 to 9 October; between 23 and 29 June; 28 September to 4 October
-            r"\b(?P<lead>from\s+|between\s+)?"
+            r"\b(?P<lead>from\s+|between\s+)?(?:the\s+)?"
             + _day("d1")
-            + r"(?:\s+"
+            + r"(?:\s+(?:of\s+)?"
             + _month("m1")
             + _YEAR.format(n=1)
             + r")?"
             + _TO
+            + r"(?:the\s+)?"
             + _day("d2")
             + r"\s+(?:of\s+)?"
             + _month("m2")
@@ -131,7 +132,7 @@ _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "past",  # over the past year; in the last six months; during the past week
             r"\b(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:"
             + _COUNT
-            + r"\s+)?(?P<unit>years?|months?|weeks?|days?)\b",
+            + r"\s+)?(?P<unit>years?|months?|weeks?|days?)\b(?!\s+of\b)",
         ),
     )
 )

@@ -45,6 +45,9 @@ def _attr(
         ("During the week beginning 3 October, 9 arrests.", "2022-10-03", "2022-10-09"),
         ("From 28 December to 3 January, 5 arrests.", "2021-12-28", "2022-01-03"),
         ("Between 23rd and 29th June 2020 officers arrested 8.", "2020-06-23", "2020-06-29"),
+        ("Raids between the 17th and 23rd of May found cash.", "2022-05-17", "2022-05-23"),
+        ("The week ran from 23 June-29 June.", "2022-06-23", "2022-06-29"),
+        ("It ran nationwide from March 7 to March 13.", "2022-03-07", "2022-03-13"),
     ],
 )
 def test_stated_periods(sentence: str, start: str, end: str) -> None:
@@ -60,6 +63,8 @@ def test_stated_periods(sentence: str, start: str, end: str) -> None:
         "During the week officers arrested 11 people.",
         "He was jailed for five years and four months.",
         "Around 2,000 lines operate nationally.",
+        "In the last week of June, 40 people were arrested.",
+        "Men were seen on the 23 and 28 December 2020.",
     ],
 )
 def test_no_period_when_none_is_stated(sentence: str) -> None:
