@@ -190,6 +190,8 @@ class ArchivePipeline:
             raise DropItem(f"not archived: {exc}") from None
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"monitor/{key}", value)
+        if counts.get("articles_revised"):
+            log.info("event=article_revised source=%s url=%s", item.entry.source_id, item.entry.url)
         return item
 
     def _failed(self, item: Article, exc: sqlite3.Error) -> None:

@@ -89,8 +89,12 @@ def site(tmp_path: Path) -> Iterator[tuple[SiteServer, Path, Path]]:
         yield server, root, config
 
 
+LOG: list[str] = []
+
+
 def _run(config: Path, *names: str) -> Database:
-    monitor("run", "--config", str(config), "--all", *(a for n in names for a in ("--source", n)))
+    sources = (a for n in names for a in ("--source", n))
+    LOG.append(monitor("run", "--config", str(config), "--all", *sources).stderr)
     return archive.open_archive(config.parent / "archive.db")
 
 
@@ -107,6 +111,7 @@ def test_a_corrected_release_keeps_both_versions(site: tuple[SiteServer, Path, P
 
     _publish(root, "arrested 12 people", "9,400", "Officers arrested 12 people in a week.")
     db = _run(config, "essex-police")
+    assert "event=article_revised source=essex-police" in LOG[-1]
     (now,) = db.query("SELECT * FROM articles WHERE source_id = 'essex-police'")
     assert now["id"] == art["id"] and "arrested 12 people" in now["body"]
     assert now["summary"] == "Officers arrested 12 people in a week."

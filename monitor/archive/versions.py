@@ -118,7 +118,7 @@ def revise(
             db, article_id, art, update.get("published") or old["published"]
         )
     added = len(figure_rows) if upgrade else 0
-    return {"articles_new": 0, "stories_new": int(created), "figures_new": added}
+    return {**NO_CHANGE, "stories_new": int(created), "figures_new": added, "articles_revised": 1}
 
 
 def _keep(db: Database, old: dict[str, Any]) -> None:
