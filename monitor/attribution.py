@@ -199,46 +199,74 @@ def _fix_year(start: date, end: date, stated: bool, published: date) -> tuple[da
     return start - relativedelta(years=1), end - relativedelta(years=1)
 
 
+def _month_of(g: dict[str, str | None], key: str) -> int:
+    return _MONTHS[(g[key] or "").lower()]
+
+
+def _past(g: dict[str, str | None], year: int, published: date) -> tuple[date, date] | None:
+    """Over the past N units, ending on the publication date."""
+    unit = (g["unit"] or "").lower().rstrip("s") + "s"
+    step = relativedelta(**{unit: _count(g["n"])})  # type: ignore[arg-type]
+    return published - step + timedelta(days=1), published
+
+
+def _whole_month(g: dict[str, str | None], year: int, published: date) -> tuple[date, date]:
+    start = date(year, _month_of(g, "m1"), 1)
+    return start, start + relativedelta(months=1, days=-1)
+
+
+def _months_to(g: dict[str, str | None], year: int, published: date) -> tuple[date, date]:
+    """N months (or a year) ending with the named month; fixed to a month begun by publication."""
+    last = date(year, _month_of(g, "m2"), 1)
+    if not g.get("y2") and last > published:
+        last -= relativedelta(years=1)
+    end = last + relativedelta(months=1, days=-1)
+    months = 12 if g["year"] else _count(g["n"])
+    return end + timedelta(days=1) - relativedelta(months=months), end
+
+
+def _week_beginning(
+    g: dict[str, str | None], year: int, published: date
+) -> tuple[date, date] | None:
+    first = _dated(int(g["d1"] or 0), _month_of(g, "m1"), year)
+    return (first, first + timedelta(days=6)) if first else None
+
+
+def _week_ending(g: dict[str, str | None], year: int, published: date) -> tuple[date, date] | None:
+    last = _dated(int(g["d2"] or 0), _month_of(g, "m2"), year)
+    return (last - timedelta(days=6), last) if last else None
+
+
+def _range(g: dict[str, str | None], year: int, published: date) -> tuple[date, date] | None:
+    """From one day to another; a start month after the end month is in the year before."""
+    m2 = _month_of(g, "m2" if g.get("m2") else "m1")
+    m1 = _month_of(g, "m1") if g.get("m1") else m2
+    start = _dated(int(g["d1"] or 0), m1, year - 1 if m1 > m2 else year)
+    end = _dated(int(g["d2"] or 0), m2, year)
+    return (start, end) if start and end and start <= end else None
+
+
+_READERS = {
+    "day_range": _range,
+    "month_first_range": _range,
+    "week_ending": _week_ending,
+    "week_beginning": _week_beginning,
+    "months_to": _months_to,
+    "whole_month": _whole_month,
+    "past": _past,
+}
+_FIXED = ("past", "months_to")  # their year is already settled against the publication date
+
+
 def _period(name: str, m: re.Match[str], published: date) -> Period | None:
     g = m.groupdict()
+    if name.endswith("range") and "and" in m.group(0).lower().split() and not g.get("lead"):
+        return None  # "on 3 and 9 October" names two days, not a span
     stated = bool(g.get("y1") or g.get("y2"))
-    year = int(g.get("y2") or g.get("y1") or published.year)
-    if name == "past":
-        n, unit = _count(g["n"]), g["unit"].lower().rstrip("s")
-        step = relativedelta(**{unit + "s": n})  # type: ignore[arg-type]
-        return Period(published - step + timedelta(days=1), published, name)
-    if name == "whole_month":
-        start = date(year, _MONTHS[g["m1"].lower()], 1)
-        end = start + relativedelta(months=1) - timedelta(days=1)
-    elif name == "months_to":
-        end = date(year, _MONTHS[g["m2"].lower()], 1) + relativedelta(months=1, days=-1)
-        start = end + timedelta(days=1) - relativedelta(months=12 if g["year"] else _count(g["n"]))
-        if not stated and end > published:
-            start, end = start - relativedelta(years=1), end - relativedelta(years=1)
-        return Period(start, end, name)
-    elif name == "week_beginning":
-        first = _dated(int(g["d1"]), _MONTHS[g["m1"].lower()], year)
-        if first is None:
-            return None
-        start, end = first, first + timedelta(days=6)
-    elif name == "week_ending":
-        last = _dated(int(g["d2"]), _MONTHS[g["m2"].lower()], year)
-        if last is None:
-            return None
-        start, end = last - timedelta(days=6), last
-    else:
-        if "and" in m.group(0).lower().split() and not (g.get("lead") or "").strip():
-            return None  # "on 3 and 9 October" names two days, not a span
-        m2 = _MONTHS[(g.get("m2") or g.get("m1") or "").lower()]
-        m1 = _MONTHS[g["m1"].lower()] if g.get("m1") else m2
-        end_d = _dated(int(g["d2"]), m2, year)
-        start_d = _dated(int(g["d1"]), m1, year - 1 if m1 > m2 else year)
-        if end_d is None or start_d is None or not start_d <= end_d:
-            return None
-        start, end = start_d, end_d
-    if (end - start).days > 366:
+    span = _READERS[name](g, int(g.get("y2") or g.get("y1") or published.year), published)
+    if span is None or (name != "months_to" and (span[1] - span[0]).days > 366):
         return None
-    start, end = _fix_year(start, end, stated, published)
+    start, end = span if name in _FIXED else _fix_year(*span, stated, published)
     return Period(start, end, name)
 
 
