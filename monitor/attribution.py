@@ -302,8 +302,8 @@ def force_of(fig: Figure, ctx: ArticleContext, article_forces: list[str]) -> str
     if fig.scope in ("national", "regional"):
         return None
     named = forces.forces_named(fig.evidence)
-    if named:
-        return named[0]
+    if named:  # a force's own release naming a helper force keeps its own
+        return ctx.source_force if ctx.source_force in named else named[0]
     if ctx.source_force:
         return ctx.source_force
     return article_forces[0] if len(article_forces) == 1 else None

@@ -136,6 +136,12 @@ def test_a_force_release_gives_its_figures_to_the_publishing_force() -> None:
     assert fig.force == "greater-manchester"
 
 
+def test_a_force_release_naming_a_helper_force_keeps_its_own() -> None:
+    sentence = "Supported by Merseyside Police, Cheshire Constabulary officers arrested four."
+    (fig,) = _attr([_fig(sentence)], sentence, source_force="cheshire")
+    assert fig.force == "cheshire"
+
+
 def test_a_publisher_that_is_not_a_force_is_never_a_force() -> None:
     body = "The National Crime Agency said officers arrested eight people. The NPCC welcomed it."
     (fig,) = _attr([_fig(body, "case")], body)
