@@ -175,3 +175,17 @@ def test_no_period_and_no_operation_when_the_article_states_none() -> None:
         "Officers arrested four people on Tuesday.",
     )
     assert (fig.period_start, fig.period_end, fig.operation) == (None, None, None)
+
+
+def test_monitor_extract_dates_a_page_from_its_published_time_meta() -> None:
+    """The BBC copy says "from 3 to 9 October" and its meta says 14 Oct 2022: the year is 2022."""
+    from monitor import extraction
+    from monitor.demo import SITE
+
+    page = (SITE / "bbc/news/articles/c8v4lk2pj0zo/index.html").read_bytes()
+    found = extraction.extract_document(page)["figures"]
+    national = [f for f in found if f["scope"] == "national"]
+    assert national and {(f["period_start"], f["period_end"]) for f in national} == {
+        ("2022-10-03", "2022-10-09")
+    }
+    assert {f["force"] for f in national} == {None}
