@@ -325,11 +325,13 @@ def reextract(config_path: str, db_path: str | None) -> None:
 
         monitor reextract --db archive.db
     """
-    from monitor import archive, figures
+    from monitor import archive, attribution, figures
 
     db_path = db_path or _archive_path(config_path)
     db = _existing_archive(db_path)
-    report = archive.reextract(db, figures.extract, figures.EXTRACTOR_VERSION)
+    report = archive.reextract(
+        db, figures.extract, figures.EXTRACTOR_VERSION, attribution.attribute
+    )
     click.echo(
         f"{report['articles']} articles checked with {figures.EXTRACTOR_VERSION}: "
         f"{report['changed']} changed ({report['figures_removed']} figures replaced by "
@@ -377,6 +379,33 @@ def snapshot(config_path: str, db_path: str | None, out: str) -> None:
     db_path = db_path or _archive_path(config_path)
     browse.snapshot(db_path, out)
     click.echo(f"snapshot written: {out}")
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--since", default=None, help="Only figures published on or after this UK date.")
+@click.argument("out", default="-", type=click.File("w", encoding="utf-8", lazy=True))
+@friendly_errors
+def export(config_path: str, db_path: str | None, fmt: str, since: str | None, out: Any) -> None:
+    """Write the figure_series rows (one per counted figure) as CSV or JSON Lines (`-`: stdout).
+
+    Example:
+
+        monitor export --db archive.db --since 2022-01-01 figures.csv
+    """
+    from monitor import export as export_mod
+
+    try:
+        since = export_mod.check_since(since)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db = _existing_archive(db_path or _archive_path(config_path))
+    count = export_mod.write(export_mod.series(db, since), out, fmt)
+    click.echo(f"{count} figures exported", err=True)
 
 
 @cli.command()

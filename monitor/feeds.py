@@ -113,6 +113,13 @@ def _link(entry: Any, base_url: str) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
+def _dated(entry: Any) -> tuple[str | None, Any]:
+    """The entry's date as written and as feedparser read it (published, else updated)."""
+    if entry.get("published_parsed"):
+        return entry.get("published"), entry["published_parsed"]
+    return entry.get("updated"), entry.get("updated_parsed")
+
+
 def _item(entry: Any, base_url: str) -> FeedItem | None:
     url = _link(entry, base_url)
     title = text.plain(entry.get("title"))
@@ -129,6 +136,6 @@ def _item(entry: Any, base_url: str) -> FeedItem | None:
         title=title,
         guid=(entry.get("id") or None),
         summary=text.plain(entry.get("summary")),
-        published=dates.from_struct(entry.get("published_parsed") or entry.get("updated_parsed")),
+        published=dates.from_feed(*_dated(entry)),
         publisher=publisher,
     )

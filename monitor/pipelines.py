@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, dedupe, figures, health, relevance, text
+from monitor import archive, attribution, dedupe, figures, health, relevance, text
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -45,7 +45,8 @@ class CanonicalisePipeline:
 
 
 class SkipArchivedPipeline:
-    """Drop entries already archived (or seen earlier in this run) before any page is fetched."""
+    """Drop entries already archived (or seen earlier in this run) before any page is fetched,
+    unless their own source corrected them or a pageless copy can be upgraded (archive.revisit)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -58,9 +59,7 @@ class SkipArchivedPipeline:
     def process_item(self, item: Article) -> Article:
         e = item.entry
         keys = {e.url, f"{e.source_id}\0{e.guid}"} if e.guid else {e.url}
-        if keys & self.seen or archive.is_archived(
-            archive_for(self.crawler), e.url, e.source_id, e.guid
-        ):
+        if keys & self.seen or archive.revisit(archive_for(self.crawler), e) is None:
             raise DropItem(f"already archived: {e.url}")
         self.seen |= keys
         return item
@@ -140,11 +139,29 @@ class RelevancePipeline:
 
 
 class FiguresPipeline:
-    """Headline figures of relevant articles, each with its evidence sentence."""
+    """Headline figures of relevant articles, each with its evidence sentence, the force it is
+    about, the period it reports and its operation (monitor.attribution)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FiguresPipeline:
+        return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
-        if item.relevant and item.entry.fetch:  # a bare aggregator headline is not a source
-            item.figures = figures.extract(item.body)
+        e = item.entry
+        if item.relevant and e.fetch:  # a bare aggregator headline is not a source
+            source = getattr(self.crawler.spider, "sources", {}).get(e.source_id)
+            item.figures = attribution.extract(
+                attribution.ArticleContext.of(
+                    e.title,
+                    item.body,
+                    e.published or item.fetched_at,
+                    getattr(source, "kind", None),
+                    getattr(source, "force", None),
+                )
+            )
         return item
 
 
@@ -178,6 +195,8 @@ class ArchivePipeline:
             raise DropItem(f"not archived: {exc}") from None
         for key, value in counts.items():
             self.crawler.stats.inc_value(f"monitor/{key}", value)
+        if counts.get("articles_revised"):
+            log.info("event=article_revised source=%s url=%s", item.entry.source_id, item.entry.url)
         return item
 
     def _failed(self, item: Article, exc: sqlite3.Error) -> None:

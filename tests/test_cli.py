@@ -46,7 +46,8 @@ def test_extract_prints_one_json_line_per_input_in_order(runner: CliRunner, tmp_
         ("arrests", 1360, "exact"),
         ("drugs_value_gbp", 2700000, "more_than"),
     } <= found
-    assert set(seed["figures"][0]) == {"metric", "value", "unit", "qualifier", "scope", "evidence"}
+    basic = {"metric", "value", "unit", "qualifier", "scope", "evidence"}
+    assert set(seed["figures"][0]) == basic | {"force", "period_start", "period_end", "operation"}
     assert bus == {
         "file": str(BUS_PAGE),
         "relevant": False,

@@ -25,6 +25,7 @@ from monitor.archive.store import (
     sync_sources,
     write,
 )
+from monitor.archive.versions import revisit
 from monitor.errors import ArchiveError
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "open_archive",
     "record_poll",
     "reextract",
+    "revisit",
     "run_row",
     "run_status",
     "save_article",

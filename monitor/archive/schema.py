@@ -315,3 +315,54 @@ def m010_round_two_contract(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
+
+
+# One row per counted figure of each story: story_figures' choice of article (the origin's
+# figures, else the earliest copy stating that metric) without parts of a stated total and
+# restatements of an earlier story's figure, so sums over it never count a result twice.
+FIGURE_SERIES = """
+SELECT f.id AS figure_id, sf.story_id, sf.story_title AS story, o.published_date,
+       f.period_start, f.period_end, f.force, fo.name AS force_name, f.metric, f.value, f.unit,
+       f.qualifier, f.scope, f.operation, f.evidence, sf.origin_url, sf.figure_url AS story_url,
+       o.published
+FROM story_figures sf
+JOIN figures f ON f.id = sf.figure_id
+JOIN stories s ON s.id = sf.story_id
+JOIN articles o ON o.id = s.origin_article_id
+LEFT JOIN forces fo ON fo.code = f.force AND fo.kind = 'force'
+WHERE f.part_of IS NULL AND f.restates IS NULL
+"""
+
+
+@migrations()
+def m011_figure_series_view(db: Database) -> None:
+    # The time series a researcher exports (`monitor export`) and browses (Datasette). Articles
+    # archived before m010 get their UK local date here; this copy of the rule stays frozen
+    # with the migration (the writer uses monitor.dates.uk_date).
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    for article_id, published in db.execute(
+        "SELECT id, published FROM articles WHERE published_date IS NULL AND published IS NOT NULL"
+    ).fetchall():
+        try:
+            when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        day = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(london).date()
+        db.execute(
+            "UPDATE articles SET published_date = ? WHERE id = ?", [day.isoformat(), article_id]
+        )
+    # Provenance and corrections (monitor/archive/versions.py): the SHA-256 of the text read,
+    # and the feed entry's date as last seen, so a later `updated` time is noticed as a change.
+    import hashlib
+
+    db["articles"].add_column("text_sha256", str)
+    db["articles"].add_column("entry_updated", str)
+    for article_id, body, summary in db.execute(
+        "SELECT id, body, summary FROM articles"
+    ).fetchall():
+        digest = hashlib.sha256((body or summary or "").encode("utf-8")).hexdigest()
+        db.execute("UPDATE articles SET text_sha256 = ? WHERE id = ?", [digest, article_id])
+    db.create_view("figure_series", FIGURE_SERIES)

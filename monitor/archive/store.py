@@ -13,8 +13,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor import forces, health
-from monitor.archive import stories
+from monitor.archive import stories, versions
 from monitor.archive.schema import migrations
+from monitor.attribution import ArticleContext
 from monitor.config import Config
 from monitor.dates import uk_date, utc_iso
 from monitor.errors import ArchiveError
@@ -249,9 +250,13 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
     """Append an article, its figures and its story link in one transaction; repeats add nothing."""
     e = art.entry
     published = e.published or art.fetched_at or now_iso()
+    # page text only: a feed summary already has its own column
+    body = art.body if art.relevant and art.http_status == 200 else None
     with write(db):
-        if db.execute("SELECT 1 FROM articles WHERE url = ?", [e.url]).fetchone():
-            return {"articles_new": 0, "stories_new": 0, "figures_new": 0}
+        existing = db.execute("SELECT id FROM articles WHERE url = ?", [e.url]).fetchone()
+        if existing:  # seen again: a correction or a better copy is kept as a version
+            rows = _figure_rows(existing[0], None, art.figures, extractor) if art.relevant else []
+            return versions.revise(db, existing[0], art, rows, _insert_figures)
         article_id = int(
             db["articles"]
             .insert(
@@ -263,8 +268,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     "publisher": e.publisher,
                     "title": e.title,
                     "summary": e.summary,
-                    # page text only: a feed summary already has its own column
-                    "body": art.body if art.relevant and art.http_status == 200 else None,
+                    "body": body,
                     "published": published,
                     "published_date": uk_date(published),
                     "fetched_at": art.fetched_at,
@@ -273,6 +277,8 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
                     "relevant": int(art.relevant),
                     "matched_terms": json.dumps(art.matched_terms),
                     "run_id": run_id,
+                    "entry_updated": e.published,
+                    "text_sha256": versions.text_sha256(body, e.summary),
                 }
             )
             .last_pk
@@ -325,16 +331,30 @@ def _insert_figures(db: Database, rows: list[dict[str, Any]]) -> None:
             db.execute("UPDATE figures SET part_of = ? WHERE id = ?", [ids[idx], fid])
 
 
+_ABOUT = ("force", "period_start", "period_end", "operation")  # set by monitor.attribution
+
+
 def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """What a reader sees of a figure set; evidence offsets and versions do not count as change."""
-    keys = ("metric", "value", "unit", "qualifier", "scope", "evidence")
+    keys = ("metric", "value", "unit", "qualifier", "scope", "evidence", *_ABOUT)
     return sorted(tuple(str(r[k]) for k in keys) for r in rows)
 
 
+def _context(db: Database, art: dict[str, Any]) -> ArticleContext:
+    """What attribution knows of an archived article: its text, date and publishing source."""
+    src = db.execute("SELECT kind, force FROM sources WHERE id = ?", [art["source_id"]]).fetchone()
+    kind, force = src if src else (None, None)
+    return ArticleContext.of(art["title"] or "", art["body"], art["published"], kind, force)
+
+
 def reextract(
-    db: Database, extract: Callable[[str], list[Figure]], extractor: str
+    db: Database,
+    extract: Callable[[str], list[Figure]],
+    extractor: str,
+    attribute: Callable[[list[Figure], ArticleContext], list[Figure]] | None = None,
 ) -> dict[str, int]:
-    """Re-run figure extraction over every relevant article; only changed articles are rewritten."""
+    """Re-run figure extraction (and attribution, when given) over every relevant article; only
+    changed articles are rewritten."""
     report = {"articles": 0, "changed": 0, "figures_added": 0, "figures_removed": 0}
     ids = [
         r[0]
@@ -346,7 +366,10 @@ def reextract(
         report["articles"] += 1
         art = db["articles"].get(article_id)
         old = list(db["figures"].rows_where("article_id = ?", [article_id]))
-        new = _figure_rows(article_id, art["story_id"], extract(art["body"]), extractor)
+        found = extract(art["body"])
+        if attribute is not None:
+            found = attribute(found, _context(db, art))
+        new = _figure_rows(article_id, art["story_id"], found, extractor)
         if _signature(old) == _signature(new):
             continue
         with write(db):
