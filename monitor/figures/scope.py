@@ -26,12 +26,20 @@ class Sent:
     title: bool
 
 
+MAX_SENTENCE = 1_500  # a longer run without a full stop is cut at a space (keeps work linear)
+
+
 def _add_span(out: list[Sent], text: str, start: int, end: int, para: int, title: bool) -> None:
-    """Append a stripped, non-empty sentence span."""
+    """Append a stripped, non-empty sentence span, cut into pieces of at most MAX_SENTENCE."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        out.append(Sent(start, cut, para, title))
+        start = cut + 1 if text[cut : cut + 1] == " " else cut
     if end > start:
         out.append(Sent(start, end, para, title))
 
@@ -86,12 +94,14 @@ _PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year|campaign|between)\b
 _FORCE_NAME = re.compile(r"[A-Z][a-z]+ (?:Police|Constabulary)\b(?! Chiefs)")
 _FORCE_CUE = re.compile(
     r"Police Scotland\b|The force\b|the force\b|Met\b|GMP\b|PSNI\b|"
-    r"Our (?:officers|teams?|County Lines Team)\b|our (?:officers|teams?|County Lines Team)\b|"
+    r"(?:Our|our) (?:[\w-]+ ){0,3}?(?:officers|teams?|unit|taskforce|detectives)\b|"
+    r"(?:across|throughout) the county\b|the county's\b|officers in [A-Z]|"
     r"We (?:arrested|seized|made|closed)\b|we (?:arrested|seized|made|closed)\b"
 )
 _REGION_CUE = re.compile(
     r"ROCU\b|Regional(?:ly)?\b|regional(?:ly)?\b|Special Operations Unit|EMSOU\b|SEROCU\b|"
-    r"across the region|East Midlands\b|West Midlands\b|North (?:West|East)\b|"
+    r"across the region|[A-Z][a-z]+ region\b|the region's\b|"
+    r"East Midlands\b|West Midlands\b|North (?:West|East)\b|"
     r"South (?:West|East)\b|Yorkshire and the Humber|Eastern region\b"
 )
 _ACROSS = r"(?:country|UK|nation|United Kingdom)"
@@ -118,7 +128,7 @@ _FORCE_KEYS: tuple[str, ...] = (
     "Our ",
     "we ",
 )
-_FORCE_KEYS += ("We ",)
+_FORCE_KEYS += ("We ", "county", "officers in ")
 _REGION_KEYS: tuple[str, ...] = (
     "ROCU",
     "egional",
@@ -216,11 +226,35 @@ def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
     )
 
 
+# A national campaign named as the setting ("during a national week of action", "co-ordinated
+# by the NPCC") says when the force acted, not that the figures are national ones.
+_CAMPAIGN = re.compile(
+    r"(?:national|nationwide|UK-wide|country-wide|national county lines)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:week|weeks|campaign|operation|initiative|crackdown|intensification|action|day|effort)\b|"
+    r"(?:ran|running|run|took place|held|co-ordinated|coordinated) (?:nationwide|nationally)\b|"
+    r"(?:co-?ordinated|led|organised) by the (?:National Police Chiefs'? Council|NPCC|NCLCC|"
+    r"National County Lines Co-?ordination Centre)(?: \(NPCC\))?|"
+    r"in which (?:police )?forces (?:across|throughout) the country took part",
+    re.IGNORECASE,
+)
+
+
+def _regional_by_forces(sentence: str) -> bool:
+    """Two or more forces named as acting together make a regional result."""
+    if "Police" not in sentence and "Constabulary" not in sentence:
+        return False
+    return len(set(_FORCE_NAME.findall(sentence))) >= 2
+
+
 def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The scope a sentence names explicitly: case > force > regional > national."""
     gates = _GATES if gates is None else gates
     if _is_case(sentence, gates):
         return "case"
+    if gates["national"] and _has(sentence, gates["national"]) or "ational" in sentence:
+        sentence = _CAMPAIGN.sub(" ", sentence)
+    if _regional_by_forces(sentence):
+        return "regional"
     keys = gates["force"]
     if (
         keys
