@@ -226,6 +226,11 @@ _SENTENCE_KEYS: tuple[str, ...] = (
     "safeguarded",
 )
 _SENTENCE_KEYS += ("gun", "pistol", "rifle", "knife", "machete", "sword", " axe")
+_TERM_TOTAL = re.compile(
+    r"\b(?:total(?:ling)?|between them|combined|in all|altogether|collectively|prison time|"
+    r"jail time)\b|\b\d+ (?:[\w-]+ ){0,3}(?:have been |were |being )?jailed for",
+    re.I,
+)
 _INCLUDING = re.compile(r"\bincluding\b", re.I)
 _INCLUDING_END = re.compile(r"\bincluding\s*$", re.I)
 
@@ -259,8 +264,11 @@ def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: Sent
         if metric in ("drugs_value_gbp", "drugs_weight_kg"):
             out[-1].drug = items.drug_named(after)
     if mentions or "-year" in sentence or "-month" in sentence:
+        # A prison term, or a gang's stated total, is the result of one case.
+        total = _TERM_TOTAL.search(sentence)
+        rule = "prison-term/total-years" if total else "prison-term/years"
         out += [
-            cand("sentence_years", d.value, d.qualifier, d.start, "prison-term/years", "case")
+            cand("sentence_years", d.value, d.qualifier, d.start, rule, "case")
             for d in find_durations(sentence)
         ]
     low = sentence.lower()

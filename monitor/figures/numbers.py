@@ -48,7 +48,7 @@ _TAIL_FIRST = frozenset("mbkgtpMBKGTP+")
 _QUALIFIER = re.compile(
     r"\b(?P<q>more than|over|in excess of|upwards of|just over|nearly|almost|around|about|"
     r"approximately|approx\.?|roughly|some|an estimated|up to|at least|fewer than|less than|"
-    r"under|just under)\s+$",
+    r"under|just under)[\s`'\"‘’“”]+$",
     re.IGNORECASE,
 )
 _QMAP: dict[str, str] = {
@@ -149,7 +149,7 @@ def words_to_number(text: str) -> float | None:
 def qualifier_before(text: str, start: int) -> tuple[str, int]:
     """Find the hedge word ("more than", "nearly") directly before a number, if any."""
     last = text[max(0, start - 15) : start].rsplit(None, 1)[-1:]
-    if not last or last[0].lower() not in _QUAL_LAST:
+    if not last or last[0].lower().rstrip("`'\"‘’“”") not in _QUAL_LAST:
         return "exact", start
     m = _QUALIFIER.search(text, max(0, start - 24), start)
     if not m:

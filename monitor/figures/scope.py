@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from monitor.forces import FORCES, forces_named
+
 _SPLIT = re.compile(r"[.!?][)'\"”’]*\s+(?=[A-Z0-9£'\"“‘(])")
 _ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Det|Ch|Supt|Insp|Sgt|Con|St|No|Cllr|Lt|Col|Rev|Prof)$")
 _LINE = re.compile(r"[^\n]+")
@@ -85,12 +87,12 @@ _IN_PLACE = re.compile(
 _DAY_CUE = re.compile(
     rf"on (?:the morning of )?(?:{_DAY})\b|"
     rf"on (?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})\b|"
-    r"early today\b|this morning\b|yesterday\b|last night\b"
+    r"early today\b|this morning\b|yesterday\b|last night\b|that morning\b|that day\b"
 )
 # "said on Thursday" dates the statement, not the operation.
 _STATED = ("said ", "announced ", "published ", "confirmed ", "reported ")
 # A single day inside a week-long or longer campaign does not make the results one operation.
-_PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year|campaign|between)\b")
+_PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year(?!s? ago)|campaign|between)\b")
 _FORCE_NAME = re.compile(r"[A-Z][a-z]+ (?:Police|Constabulary)\b(?! Chiefs)")
 _FORCE_CUE = re.compile(
     r"Police Scotland\b|The force\b|the force\b|Met\b|GMP\b|PSNI\b|"
@@ -100,7 +102,7 @@ _FORCE_CUE = re.compile(
 )
 _REGION_CUE = re.compile(
     r"ROCU\b|Regional(?:ly)?\b|regional(?:ly)?\b|Special Operations Unit|EMSOU\b|SEROCU\b|"
-    r"across the region|[A-Z][a-z]+ region\b|the region's\b|"
+    r"[Aa]cross the region|[A-Z][a-z]+ region\b|the region's\b|"
     r"East Midlands\b|West Midlands\b|North (?:West|East)\b|"
     r"South (?:West|East)\b|Yorkshire and the Humber|Eastern region\b"
 )
@@ -138,7 +140,7 @@ _REGION_KEYS: tuple[str, ...] = (
     "Midlands",
     "North ",
 )
-_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region")
+_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region", " region")
 _NATIONAL_KEYS: tuple[str, ...] = (
     "NPCC",
     "National ",
@@ -197,15 +199,75 @@ def gates_for(text: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+# Raids on a morning, one warrant, an operation against named targets: one operation's results.
+_RAID_CUE = re.compile(
+    r"(?:dawn|early-morning|simultaneous|co-?ordinated|coordinated) (?:dawn )?raids?\b|"
+    r"the raids\b|one of (?:the )?\d+ raids\b|(?:in|across) the (?:town|city|village|estate)\b|"
+    r"morning of action\b|day of action\b|"
+    r"just after dawn\b|at dawn\b|(?:a|one) (?:search |drugs? )?warrant (?:was )?"
+    r"(?:executed |carried out )?(?:in|at)\b|"
+    r"(?:an?|the) (?:(?!week|national|intensification|month|latest)[\w-]+ ){0,2}"
+    r"(?:operation|investigation) (?:to (?:[\w-]+ ){1,2}|against |into |targeting )"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b"
+)
+_RAID_KEYS = ("raid", "of action", "dawn", "warrant", "operation", "investigation", " the ")
+
+
+# Counties inside a force area that the force is not named after (a gazetteer, not cases).
+_COUNTIES: tuple[str, ...] = tuple(
+    "Shropshire Herefordshire Worcestershire Telford Cornwall Devon Somerset Bristol "
+    "Oxfordshire Berkshire Buckinghamshire Powys Northumberland Rutland Teesside Tyneside "
+    "London Manchester Yorkshire Peterborough Milton_Keynes Isle_of_Wight East_Sussex "
+    "West_Sussex Scotland Wales Northern_Ireland".replace("_", "~")
+    .replace(" ", "|")
+    .replace("~", " ")
+    .split("|")
+)
+
+
+def _area_names() -> dict[str, str]:
+    """Force areas as places ("Kent", "Devon and Cornwall") -> force code, from the reference."""
+    out: dict[str, str] = {}
+    for force in FORCES:
+        for alias in force.aliases:
+            place = re.sub(r"\s*(?:Police Service|Police|Constabulary)$", "", alias)
+            if place != alias and place not in ("Metropolitan", "British Transport", "Met"):
+                out[place] = force.code
+    for county in _COUNTIES:
+        out.setdefault(county, county.lower())
+    return out
+
+
+_AREA_CODE = _area_names()
+_AREAS = tuple(sorted(_AREA_CODE, key=len, reverse=True))
+_AREA_ALT = "|".join(re.escape(a) for a in _AREAS)
+# "in Kent", "across Lincolnshire", "Police in Cumbria": the force's own area.
+_AREA_CUE = re.compile(
+    rf"(?:\b(?:in|across|throughout|around) (?:the county of )?)(?:{_AREA_ALT})\b"
+    r"(?![ -](?:Police|Constabulary|region))"
+)
+# "Police in Northampton", "officers in Wallasey": a town inside a force area, one operation.
+_TOWN_CUE = re.compile(
+    rf"\b(?:[Pp]olice|[Oo]fficers) in (?!(?:{_AREA_ALT}|The|the|England|Britain|the UK|UK)\b)"
+    r"[A-Z][a-z]+\b(?! (?:Police|Constabulary))"
+)
+_AREA_KEYS = (" in ", "cross ", "hroughout ", "round ")
+_PARTNERS = re.compile(r"\b(?:alongside|with the help of|supported by|assisted by|helped by)\b")
+
+
 def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
     """Does the sentence describe one operation rather than a campaign total?"""
     if sentence.startswith("In ") and _IN_PLACE.match(sentence):
         return True
     low = sentence.lower()
+    if _has(low, _RAID_KEYS) and _RAID_CUE.search(low):
+        return True
+    if " in " in sentence and _TOWN_CUE.search(sentence):
+        return True
     if gates["line"] and _has(low, gates["line"]):
         m = _LINE_CUE.search(low)
         while m:
-            if low.endswith(_SINGLE, 0, m.start()):
+            if low.endswith(_SINGLE, 0, m.start()) and not low.endswith("by a ", 0, m.start()):
                 return True
             m = _LINE_CUE.search(low, m.end())
     if gates["address"] and " address" in low and _found(_ADDRESS_CUE, low):
@@ -240,10 +302,22 @@ _CAMPAIGN = re.compile(
 
 
 def _regional_by_forces(sentence: str) -> bool:
-    """Two or more forces named as acting together make a regional result."""
+    """Two or more forces named as acting together make a regional result (not as partners)."""
     if "Police" not in sentence and "Constabulary" not in sentence:
         return False
-    return len(set(_FORCE_NAME.findall(sentence))) >= 2
+    if _PARTNERS.search(sentence):
+        return False
+    codes = set(forces_named(sentence))
+    for group in _FROM_AREAS.finditer(sentence):
+        codes |= {_AREA_CODE[a] for a in _AREA_LIST.findall(group.group(0))}
+    return len(codes) >= 2
+
+
+_AREA_LIST = re.compile(rf"\b(?:{_AREA_ALT})\b")
+# "Officers from South Wales, Gwent and Dyfed-Powys Police": the forces that acted together.
+_FROM_AREAS = re.compile(
+    rf"\bfrom (?:the )?(?:{_AREA_ALT})(?:(?:, | and | & )(?:the )?(?:{_AREA_ALT}))+"
+)
 
 
 def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) -> str | None:
@@ -255,6 +329,8 @@ def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) ->
         sentence = _CAMPAIGN.sub(" ", sentence)
     if _regional_by_forces(sentence):
         return "regional"
+    if _has(sentence, _AREA_KEYS) and _AREA_CUE.search(sentence):
+        return "force"
     keys = gates["force"]
     if (
         keys
