@@ -13,7 +13,7 @@ import re
 _I = re.IGNORECASE
 
 BEFORE_PERSON = re.compile(
-    r"\b(?P<v>arrested|arresting|arrest of|arrests of|detained|charged|charging|safeguarded|"
+    r"\b(?P<v>arrested|arresting|arrest of|arrests of|arrest|detained|charged|charging|safeguarded|"
     r"safeguarding|protected|protecting|rescued|held)\s+(?:a total of\s+|a further\s+)?$",
     _I,
 )
@@ -29,7 +29,11 @@ DIRECT_PERSON = re.compile(
     _I,
 )
 # "58 people face 140 charges between them": people charged, stated beside their charges.
-FACE_CHARGES = re.compile(r"\s*(?:\w+\s+){0,2}?(?:now )?fac(?:e|es|ing) (?:[\w,]+ )?charges\b", _I)
+FACE_CHARGES = re.compile(
+    r"\s*(?:\w+\s+){0,2}?(?:now )?fac(?:e|es|ing)(?: (?:[\w,]+ )?charges\b|"
+    r"(?: a total of| more than| over)?\s*$)",
+    _I,
+)
 CLOSE_BEFORE = re.compile(
     r"\b(?:closed|closing|close|shut down|shutting down|shut|dismantled|dismantling|disrupted|"
     r"disrupting|took down|takes down|taken down|taking down|took out|taken out|cut|closure of|"
@@ -73,9 +77,10 @@ def person_verb(before: str, rest: str) -> str | None:
     v = BEFORE_PERSON.search(before, max(0, len(before) - 40))
     verb = v.group("v") if v else None
     if verb is None:
-        a = AFTER_PERSON.search(_CLAUSE.split(rest[:160], 1)[0])
-        if a:
-            verb = a.group(1) or "charged"
+        clause = _CLAUSE.split(rest[:160], 1)[0]
+        # "either spoken to or safeguarded": the result verb wins over the contact verb.
+        hits = [a.group(1) or "charged" for a in AFTER_PERSON.finditer(clause)]
+        verb = next((h for h in hits if h.lower() != "spoken to"), hits[0] if hits else None)
     if verb is None:
         return None
     low = verb.lower()

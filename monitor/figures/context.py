@@ -67,6 +67,11 @@ _DEALT = re.compile(
     r"shipped|distributed|ferried|flooded)\b",
     _I,
 )
+_DEALT_BEFORE = re.compile(
+    r"\b(?:moved|supplied|sold|couriered|imported|smuggled|trafficked|transported|dealt|"
+    r"shipped|distributed|ferried|supplying|selling|moving)\s+(?:[\w-]+\s+){0,2}$",
+    _I,
+)
 _SEIZED = re.compile(r"\b(?:seiz\w*|recover\w*|found|confiscat\w*|intercept\w*|haul)\b", _I)
 # "Three of them", "Five of the arrests", "four of those": a subset of a figure already counted.
 SUBSET = re.compile(
@@ -94,16 +99,21 @@ def skip_sentence(sentence: str, low: str, allow_cumulative: bool) -> bool:
         return True
     if allow_cumulative or not ("since" in low or "between" in low or "to date" in low):
         return False
-    hit = _CUMULATIVE.search(sentence)
+    return _cumulative(sentence, 0, len(sentence))
+
+
+def _cumulative(text: str, start: int, end: int) -> bool:
+    """A programme total ("since 2019", "to date"), not a comparison ("the biggest since")."""
+    hit = _CUMULATIVE.search(text, start, end)
     if hit is None:
         return False
     # "the biggest operation since the taskforce was set up" compares; it totals nothing.
-    return not _SUPERLATIVE.search(sentence, max(0, hit.start() - 50), hit.start())
+    return not _SUPERLATIVE.search(text, max(start, hit.start() - 50), hit.start())
 
 
 def lead_is_cumulative(text: str, start: int, end: int) -> bool:
     """Programme totals in the lead sentence are the article's headline news."""
-    return bool(_CUMULATIVE.search(text, start, end))
+    return _cumulative(text, start, end)
 
 
 def nrm_referral(sentence: str) -> bool:
@@ -111,8 +121,10 @@ def nrm_referral(sentence: str) -> bool:
     return ("NRM" in sentence or "Referral" in sentence) and bool(_NRM.search(sentence))
 
 
-def dealt_not_seized(after: str) -> bool:
+def dealt_not_seized(before: str, after: str) -> bool:
     """ "£600,000 of cocaine moved along the line": drugs dealt, with no seizure word nearby."""
+    if _DEALT_BEFORE.search(before[-40:]):
+        return True
     window = after[:80]
     hit = _DEALT.search(window)
     return hit is not None and not _SEIZED.search(window, 0, hit.start())

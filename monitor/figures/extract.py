@@ -148,14 +148,14 @@ def _classify(sentence: str, m: Mention, before: str, after: str) -> tuple[_Hit 
     """(metric, rule) of one mention, or None when it is not a headline result; and subset."""
     if m.kind == "gbp":
         hit = items.money_metric(sentence, before, after)
-        if hit and hit[0] == "drugs_value_gbp" and context.dealt_not_seized(after):
+        if hit and hit[0] == "drugs_value_gbp" and context.dealt_not_seized(before, after):
             return None, False
         return hit, False
     if context.hedged(before):
         return None, False
     if m.kind == "kg":
         hit = items.weight_metric(after)
-        if hit and context.dealt_not_seized(after):
+        if hit and context.dealt_not_seized(before, after):
             return None, False
         return hit, False
     sub = context.SUBSET.match(after)
@@ -171,25 +171,37 @@ def _classify(sentence: str, m: Mention, before: str, after: str) -> tuple[_Hit 
     return _noun_hit(sentence, before, after), False
 
 
+_BLADE_KEYS = ("knife", "machete", "sword", " axe", "knuckleduster")
+_GUN_KEYS = ("gun", "pistol", "rifle", "firearm", "revolver")
+
+
 def _singles(sentence: str, low: str, out: list[_Cand], cand: _Make) -> None:
-    """Single named items: "a sawn-off shotgun" = 1 firearm, "a zombie knife" = 1 weapon."""
-    if not items.SEIZURE_WORD.search(sentence):
+    """Single named items: "a sawn-off shotgun" = 1 firearm, "a zombie knife" = 1 weapon.
+
+    A list of weapons the article does not total ("a machete, an axe and four lock knives",
+    "2 swords, 1 machete") gives no weapons figure at all: neither summed nor half-counted.
+    """
+    knives = sum(c.metric == "knives" for c in out)
+    blades = list(items.SINGLE_BLADE.finditer(sentence)) if _has(low, _BLADE_KEYS) else []
+    if knives > 1 or (knives and blades):
+        out[:] = [c for c in out if c.metric != "knives"]
+        return
+    if not (blades or _has(low, _GUN_KEYS)) or not items.SEIZURE_WORD.search(sentence):
         return
     metrics = {c.metric for c in out}
-    if "firearms_seized" not in metrics and any(
-        g in low for g in ("gun", "pistol", "rifle", "firearm", "revolver")
-    ):
+    if "firearms_seized" not in metrics and _has(low, _GUN_KEYS):
         guns = items.single_guns(sentence)
         if guns:
             out.append(cand("firearms_seized", guns[0], "exact", guns[1], "single-item/firearm"))
             out[-1].singular = True
-    blades = list(items.SINGLE_BLADE.finditer(sentence))
-    if blades and "knives" in metrics or sum(c.metric == "knives" for c in out) > 1:
-        # "A machete, an axe, four lock knives ... were recovered": a list nobody totalled.
-        out[:] = [c for c in out if c.metric != "knives"]
-    elif len(blades) == 1 and not metrics & {"weapons_seized", "knives"}:
+    if len(blades) == 1 and not metrics & {"weapons_seized", "knives"}:
         out.append(cand("knives", 1, "exact", blades[0].start(), "single-item/weapon"))
         out[-1].singular = True
+
+
+def _has(low: str, keys: tuple[str, ...]) -> bool:
+    """Is any key a substring of the (lowercased) sentence?"""
+    return any(map(low.__contains__, keys))
 
 
 class _Make:

@@ -17,7 +17,7 @@ _STOP = (
     r"on|are|is|will|would|of|as|than|the|a|an|officers|police|staff|join|joined"
 )
 _GUNS = r"firearms?|guns|pistols?|shotguns?|handguns?|rifles?|revolvers?"
-_BLADES = r"knives|blades|machetes|swords|axes|knuckledusters"
+_BLADES = r"knives|knife|blades|machetes?|swords?|axes|knuckledusters"
 _NOUNS = (
     r"people|persons?|child|individuals|suspects|men|women|adults|children|youngsters|teenagers|"
     r"boys|girls|males?|females?|criminals|offenders|dealers|members|associates|runners|"
@@ -35,7 +35,7 @@ HEAD = re.compile(
 NOUN_METRIC: dict[str, str] = {"arrests": "arrests", "arrested": "arrests"}
 for _metric, _nouns in (
     ("weapons_seized", "weapons"),
-    ("knives", "knives blades machetes swords axes knuckledusters"),
+    ("knives", "knives knife blades machete machetes sword swords axes knuckledusters"),
     ("gun", "firearm firearms guns pistol pistols shotgun shotguns handgun handguns"),
     ("gun", "rifle rifles revolver revolvers"),
     ("vehicles_seized", "vehicles cars motorbikes mopeds"),
@@ -89,7 +89,9 @@ _FUND_BEFORE = re.compile(
     _I,
 )
 # The drug itself is named before "worth" with no list comma between ("gold valued at" is not).
-_DRUG_WORTH = re.compile(rf"{DRUG}(?:[^,;]|\),){{0,45}}(?:worth|valued at|value of)", _I)
+_DRUG_WORTH = re.compile(
+    rf"{DRUG}(?:(?! and )[^,;]|\),){{0,45}}(?:worth|valued at|value of)|street value of", _I
+)
 _FUND_WORDS = re.compile(r"\bfund(?:ing|ed|s)?\b|\bgrants?\b|\binvest", _I)
 
 
@@ -103,7 +105,8 @@ def money_metric(sentence: str, before: str, after: str) -> tuple[str, str] | No
         return "funding_gbp", "money-for-purpose/funding"
     if _FUND_YEAR.match(after) and _FUND_WORDS.search(sentence):
         return "funding_gbp", "money-per-year/funding"
-    if _WORTH_BEFORE.search(before[-60:]) and _DRUG_WORTH.search(before[-70:]):
+    worth = _WORTH_BEFORE.search(before[-60:])
+    if worth and _DRUG_WORTH.search(before[-70:]) and _DRUG_RE.search(sentence):
         return "drugs_value_gbp", "worth-money/drugs-value"
     if _SEIZED_BEFORE.search(before[-30:]):
         return "cash_seized_gbp", "seized-money/cash"
