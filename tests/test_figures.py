@@ -459,6 +459,7 @@ def test_work_is_capped_on_huge_pages() -> None:
         ("Police in Ashbourne arrested six people during the week.", "case"),
         ("Officers from Norfolk, Suffolk and Essex Police arrested 88 people.", "regional"),
         ("We worked alongside Kent Police and Sussex Police to arrest 19 people.", "force"),
+        ("Our team worked with Dorset Police and Wiltshire Police to charge 7 people.", "force"),
         ("Across the region, 140 people were arrested.", "regional"),
         ("Nationally, 1,400 arrests were made.", "national"),
         ("Sixteen warrants were executed at dawn.", "case"),

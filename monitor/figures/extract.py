@@ -277,12 +277,10 @@ def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: Sent
             out[-1].drug = items.drug_named(after)
     if mentions or "-year" in sentence or "-month" in sentence:
         # A prison term, or a gang's stated total, is the result of one case.
-        total = _TERM_TOTAL.search(sentence)
+        terms = find_durations(sentence)
+        total = bool(terms) and _TERM_TOTAL.search(sentence) is not None
         rule = "prison-term/total-years" if total else "prison-term/years"
-        out += [
-            cand("sentence_years", d.value, d.qualifier, d.start, rule, "case")
-            for d in find_durations(sentence)
-        ]
+        out += [cand("sentence_years", d.value, d.qualifier, d.start, rule, "case") for d in terms]
     low = sentence.lower()
     _singles(sentence, low, out, cand)
     if not any(map(low.__contains__, _SINGULAR_NEEDS)):

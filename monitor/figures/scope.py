@@ -217,8 +217,8 @@ _RAID_KEYS = ("raid", "of action", "dawn", "warrant", "operation", "investigatio
 _COUNTIES: tuple[str, ...] = tuple(
     "Shropshire Herefordshire Worcestershire Telford Cornwall Devon Somerset Bristol "
     "Oxfordshire Berkshire Buckinghamshire Powys Northumberland Rutland Teesside Tyneside "
-    "London Manchester Yorkshire Peterborough Milton_Keynes Isle_of_Wight East_Sussex "
-    "West_Sussex Scotland Wales Northern_Ireland".replace("_", "~")
+    "London Manchester Peterborough Milton_Keynes Isle_of_Wight East_Sussex "
+    "West_Sussex Scotland Northern_Ireland".replace("_", "~")
     .replace(" ", "|")
     .replace("~", " ")
     .split("|")
@@ -252,7 +252,10 @@ _TOWN_CUE = re.compile(
     r"[A-Z][a-z]+\b(?! (?:Police|Constabulary))"
 )
 _AREA_KEYS = (" in ", "cross ", "hroughout ", "round ")
-_PARTNERS = re.compile(r"\b(?:alongside|with the help of|supported by|assisted by|helped by)\b")
+_PARTNERS = re.compile(
+    r"\b(?:alongside|with the help of|supported by|assisted by|helped by|worked with|working "
+    r"with|in partnership with|with support from)\b"
+)
 
 
 def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
