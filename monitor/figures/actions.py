@@ -13,8 +13,9 @@ import re
 _I = re.IGNORECASE
 
 BEFORE_PERSON = re.compile(
-    r"\b(?P<v>arrested|arresting|arrest of|arrests of|arrest|detained|charged|charging|safeguarded|"
-    r"safeguarding|protected|protecting|rescued|held)\s+(?:a total of\s+|a further\s+)?$",
+    r"\b(?P<v>arrested|arresting|arrest of|arrests of|arrest|detained|charged|charging|charge|"
+    r"safeguarded|safeguarding|protected|protecting|rescued|held)\s+"
+    r"(?:a total of\s+|a further\s+)?$",
     _I,
 )
 AFTER_PERSON = re.compile(
