@@ -47,6 +47,8 @@ def merge_people(sentence: str, mentions: list[Mention]) -> list[Mention]:
             )
             continue
         out.append(m)
+    if " a " not in sentence and " one " not in sentence:
+        return out
     for i, m in enumerate(out):
         after = _PART_AFTER.match(sentence, m.end) if m.kind == "count" else None
         more = _ONE_MORE.match(sentence, after.end()) if after else None

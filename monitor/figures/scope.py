@@ -196,6 +196,7 @@ def gates_for(text: str) -> dict[str, tuple[str, ...]]:
     for name, keys in _GATES.items():
         hay = low if name in ("line", "address", "verb", "noun") else text
         out[name] = tuple(k for k in keys if k in hay)
+    out["area"] = tuple(a for a in _AREAS if a in text)
     return out
 
 
@@ -205,12 +206,25 @@ _RAID_CUE = re.compile(
     r"the raids\b|one of (?:the )?\d+ raids\b|(?:in|across) the (?:town|city|village|estate)\b|"
     r"morning of action\b|day of action\b|"
     r"just after dawn\b|at dawn\b|(?:a|one) (?:search |drugs? )?warrant (?:was )?"
-    r"(?:executed |carried out )?(?:in|at)\b|"
-    r"(?:an?|the) (?:(?!week|national|intensification|month|latest)[\w-]+ ){0,2}"
+    r"(?:executed |carried out )?(?:in|at)\b"
+)
+# "a major operation to shut down four county lines": one operation against counted targets.
+_TARGETED_OP = re.compile(
     r"(?:operation|investigation) (?:to (?:[\w-]+ ){1,2}|against |into |targeting )"
     r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b"
 )
-_RAID_KEYS = ("raid", "of action", "dawn", "warrant", "operation", "investigation", " the ")
+_OP_BEFORE = re.compile(r"\b(?:an?|the) (?:[\w-]+ ){0,2}$")
+_NOT_ONE_OP = ("week", "national", "intensification", "month", "latest")
+_RAID_KEYS: tuple[str, ...] = (
+    "raid",
+    "of action",
+    "dawn",
+    "warrant",
+    "operation",
+    "investigation",
+    "the town",
+)
+_RAID_KEYS += ("the city", "the village", "the estate")
 
 
 # Counties inside a force area that the force is not named after (a gazetteer, not cases).
@@ -251,7 +265,6 @@ _TOWN_CUE = re.compile(
     rf"\b(?:[Pp]olice|[Oo]fficers) in (?!(?:{_AREA_ALT}|The|the|England|Britain|the UK|UK)\b)"
     r"[A-Z][a-z]+\b(?! (?:Police|Constabulary))"
 )
-_AREA_KEYS = (" in ", "cross ", "hroughout ", "round ")
 _PARTNERS = re.compile(
     r"\b(?:alongside|with the help of|supported by|assisted by|helped by|worked with|working "
     r"with|in partnership with|with support from)\b"
@@ -265,7 +278,12 @@ def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
     low = sentence.lower()
     if _has(low, _RAID_KEYS) and _RAID_CUE.search(low):
         return True
-    if " in " in sentence and _TOWN_CUE.search(sentence):
+    if "operation " in low or "investigation " in low:
+        for op in _TARGETED_OP.finditer(low):
+            before = _OP_BEFORE.search(low, max(0, op.start() - 40), op.start())
+            if before and not _has(before.group(0), _NOT_ONE_OP):
+                return True
+    if ("olice in " in sentence or "fficers in " in sentence) and _TOWN_CUE.search(sentence):
         return True
     if gates["line"] and _has(low, gates["line"]):
         m = _LINE_CUE.search(low)
@@ -304,6 +322,9 @@ _CAMPAIGN = re.compile(
 )
 
 
+_CAMPAIGN_KEYS = ("ational", "ATIONAL", "ationwide", "-wide", "ordinated", " by the ", "took part")
+
+
 def _regional_by_forces(sentence: str) -> bool:
     """Two or more forces named as acting together make a regional result (not as partners)."""
     if "Police" not in sentence and "Constabulary" not in sentence:
@@ -328,11 +349,12 @@ def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) ->
     gates = _GATES if gates is None else gates
     if _is_case(sentence, gates):
         return "case"
-    if gates["national"] and _has(sentence, gates["national"]) or "ational" in sentence:
+    if _has(sentence, _CAMPAIGN_KEYS):
         sentence = _CAMPAIGN.sub(" ", sentence)
     if _regional_by_forces(sentence):
         return "regional"
-    if _has(sentence, _AREA_KEYS) and _AREA_CUE.search(sentence):
+    areas = gates.get("area", _AREAS)
+    if areas and _has(sentence, areas) and _AREA_CUE.search(sentence):
         return "force"
     keys = gates["force"]
     if (
