@@ -470,3 +470,25 @@ def test_work_is_capped_on_huge_pages() -> None:
 def test_scope_cues_from_the_language(text: str, scope: str) -> None:
     """Who acted and where: the force's voice or area, a town, several forces, the nation."""
     assert {f.scope for f in figures.extract(text)} == {scope}
+
+
+def test_funding_split_links_to_its_total() -> None:
+    """A grant split over years is one total and its parts; sums count the total once."""
+    text = (
+        "Grant for youth work\n"
+        "The commissioner has awarded £250,000 to youth services to tackle exploitation.\n"
+        "The money is split £150,000 this year and £100,000 next year."
+    )
+    found = figures.extract(text)
+    assert [(f.metric, f.value, f.part_of) for f in found] == [
+        ("funding_gbp", 250_000, None),
+        ("funding_gbp", 150_000, 0),
+        ("funding_gbp", 100_000, 0),
+    ]
+    assert sum(f.value for f in found if f.part_of is None) == 250_000
+
+
+def test_raiding_one_flat_is_a_case() -> None:
+    """A raid on one flat is one operation, whatever the article is about."""
+    found = figures.extract("When officers raided a flat in the town they found £9,500 in cash.")
+    assert [(f.metric, f.scope) for f in found] == [("cash_seized_gbp", "case")]

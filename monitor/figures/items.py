@@ -92,7 +92,9 @@ _FUND_BEFORE = re.compile(
 _DRUG_WORTH = re.compile(
     rf"{DRUG}(?:(?! and )[^,;]|\),){{0,45}}(?:worth|valued at|value of)|street value of", _I
 )
-_FUND_WORDS = re.compile(r"\bfund(?:ing|ed|s)?\b|\bgrants?\b|\binvest", _I)
+_FUND_WORDS = re.compile(
+    r"\bfund(?:ing|ed|s)?\b|\bgrants?\b|\binvest|\bmoney\b|\bbudget|\bsplit\b|\baward", _I
+)
 
 
 def money_metric(sentence: str, before: str, after: str) -> tuple[str, str] | None:

@@ -119,4 +119,34 @@ def link_parts(text: str, cands: Sequence[_Amount]) -> dict[int, int]:
                     continue
                 for i in group:
                     links[i] = t
+    _link_split_totals(cands, links)
     return links
+
+
+_SPLITS = ("drugs_value_gbp", "drugs_weight_kg", "funding_gbp")
+
+
+def _link_split_totals(cands: Sequence[_Amount], links: dict[int, int]) -> None:
+    """ "£250,000 ... split £150,000 this year and £100,000 next": parts that add up exactly.
+
+    Two or more amounts of one metric in the same sentence, within three sentences after a
+    total of that metric, whose sum equals the total (to half a per cent) are its parts.
+    """
+    for t, total in enumerate(cands):
+        if total.metric not in _SPLITS or t in links:
+            continue
+        by_sent: dict[int, list[int]] = {}
+        for i, c in enumerate(cands):
+            if (
+                c.metric == total.metric
+                and total.sent < c.sent <= total.sent + 3
+                and i not in links
+                and i not in links.values()
+            ):
+                by_sent.setdefault(c.sent, []).append(i)
+        for group in by_sent.values():
+            parts = sum(cands[i].value for i in group)
+            if len(group) >= 2 and abs(parts - total.value) <= 0.005 * total.value:
+                for i in group:
+                    links[i] = t
+                break

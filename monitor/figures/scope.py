@@ -71,7 +71,10 @@ _DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 # One operation: a singular line, one address or a singular target (lowercased text).
 _LINE_CUE = re.compile(r"(?:county|deal|drugs?) line\b(?!s)")
 _SINGLE = ("a ", "an ", "one ", "a suspect ", "a suspected ", "one suspected ", "one suspect ")
-_ADDRESS_CUE = re.compile(r"at (?:a|an|one)(?: [\w-]+){0,2} address\b")
+_ADDRESS_CUE = re.compile(
+    r"at (?:a|an|one)(?: [\w-]+){0,2} address\b|raided (?:a|an|one) (?:[\w-]+ )?"
+    r"(?:flat|house|home|property|address|premises)\b"
+)
 _TARGET_CUE = re.compile(
     r"(?:dismantl|disrupt|smash|br(?:oke|eak|eaking) up|t(?:ook|aken|aking|akes?) down|"
     r"shut(?:ting)? down|clos(?:ed|ing) down)\w* (?:a|an|one) (?:[\w'-]+ ){0,3}?"
@@ -291,7 +294,7 @@ def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
             if low.endswith(_SINGLE, 0, m.start()) and not low.endswith("by a ", 0, m.start()):
                 return True
             m = _LINE_CUE.search(low, m.end())
-    if gates["address"] and " address" in low and _found(_ADDRESS_CUE, low):
+    if (" address" in low or "raided " in low) and _found(_ADDRESS_CUE, low):
         return True
     if (
         gates["verb"]
