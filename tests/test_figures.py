@@ -492,3 +492,19 @@ def test_raiding_one_flat_is_a_case() -> None:
     """A raid on one flat is one operation, whatever the article is about."""
     found = figures.extract("When officers raided a flat in the town they found £9,500 in cash.")
     assert [(f.metric, f.scope) for f in found] == [("cash_seized_gbp", "case")]
+
+
+def test_one_person_among_those_counted_is_not_another_figure() -> None:
+    """A single arrest told after the count of arrests is one of those already counted."""
+    text = (
+        "Three people were arrested after officers executed a warrant at a flat.\n\n"
+        "A 38-year-old woman was arrested on suspicion of possession."
+    )
+    assert [(f.metric, f.value) for f in figures.extract(text)] == [
+        ("arrests", 3),
+        ("warrants_executed", 1),
+    ]
+    assert triples("A 17-year-old boy was arrested.") == [("arrests", 1, "exact")]
+    assert triples("Ten men and two women, aged between 18 and 52, were arrested.") == [
+        ("arrests", 12, "exact")
+    ]

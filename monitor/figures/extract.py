@@ -28,10 +28,11 @@ MAX_TEXT = 200_000  # characters read per article; a release is rarely over 20,0
 MAX_FIGURES = 100  # figures returned per article; a real announcement states fewer than 40
 
 _WHO = (
-    r"\b(?:he|she) (?:was|has been) {v}\b|^(?:an? )?(?:man|woman|teenager|youth)\b"
+    r"\b(?:he|she) (?:was|has been) {v}\b|^(?:an? )?(?:\d+-year-old |teenage |young |local )?"
+    r"(?:man|woman|teenager|youth|boy|girl)\b"
     r"(?:,? aged \d+,?| in (?:his|her) \w+| in \d+s)? (?:was |has been )?{v}\b"
 )
-_WHO_KEYS = ("he was ", "he has been ", "man ", "woman ", "teenager ", "youth ")
+_WHO_KEYS = ("he was ", "he has been ", "man ", "woman ", "teenager ", "youth ", "boy ", "girl ")
 _ONE_WARRANT = re.compile(
     r"execut(?:ed|ing) an? (?:search |drugs )?warrant\b|\ban? warrant was executed"
 )
@@ -80,6 +81,7 @@ class _Cand:
 
 
 _Hit = tuple[str, str]  # (metric, rule)
+_PEOPLE = {"arrests", "charged", "safeguarded"}
 _DIRECT = {"a": "arrests", "h": "arrests", "c": "charged", "s": "safeguarded"}
 
 
@@ -330,6 +332,9 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
     out = [c for c in out if not c.subset or c.metric not in whole]
     if any(c.metric == "sentence_years" for c in out):
         out = [c for c in out if not c.singular or c.metric not in ("arrests", "charged")]
+    # "A 38-year-old woman was arrested" after "three people were arrested": one of them.
+    counted = {c.metric for c in out if not c.singular and c.value > 1}
+    out = [c for c in out if not (c.singular and c.metric in counted & _PEOPLE)]
     if any(c.metric == "weapons_seized" and not c.singular for c in out):
         out = [c for c in out if c.metric != "knives"]
     for c in out:

@@ -86,14 +86,18 @@ _BEFORE_WORDS = ("aged ", "age of ", "number ", "no. ", "no.")
 
 
 # "Four men, aged 19, 24, 33 and 41": every number in a list of ages is an age.
-_AGE_LIST = re.compile(r"\baged (?:\d+,? (?:and )?)+$", re.IGNORECASE)
+_AGE_LIST = re.compile(
+    r"\baged (?:between |from |up to |under |over )?(?:\d+,? (?:and |to )?)*$", re.IGNORECASE
+)
 
 
 def _skip_before(text: str, start: int) -> bool:
     """An age, a range end or a numbering ("aged 19", "3-9", "No. 5") precedes the number."""
     if start >= 2 and text[start - 1] in "-–" and text[start - 2].isdigit():
         return True
-    if start >= 2 and text[start - 2] in ",d" and _AGE_LIST.search(text, max(0, start - 40), start):
+    if "aged " in text[max(0, start - 40) : start] and _AGE_LIST.search(
+        text, max(0, start - 40), start
+    ):
         return True
     window = text[max(0, start - 8) : start].lower()
     if "ag" not in window and "numb" not in window and "no." not in window:
