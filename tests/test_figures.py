@@ -431,11 +431,11 @@ def test_every_figure_names_its_rule() -> None:
     rules = {f.metric: f.rule for f in figures.extract(text)}
     assert rules == {
         "arrests": "count-of-people/arrests",
-        "lines_closed": "count-before-noun/lines-closed",
-        "cash_seized_gbp": "money-before-noun/cash",
-        "drugs_weight_kg": "weight-of-drug/weight",
-        "firearms_seized": "single-item/firearm",
-        "sentence_years": "prison-term/years",
+        "lines_closed": "count-before-noun/lines_closed",
+        "cash_seized_gbp": "money-before-cash/cash_seized_gbp",
+        "drugs_weight_kg": "weight-of-drug/drugs_weight_kg",
+        "firearms_seized": "single-item/firearms_seized",
+        "sentence_years": "prison-term/sentence_years",
     }
 
 

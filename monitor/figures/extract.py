@@ -48,7 +48,6 @@ _ONE_LINE = re.compile(
     r"(?<!would )(?<!could )(?<!might )(?:has|had) been |was |has now been )?"
     r"(?:shut down|closed|dismantled|disrupted|taken down)\b"
 )
-# Singular results ("executed a warrant", "He was arrested"), each behind a cheap substring gate.
 _CLOSING = ("shut", "clos", "dismantl", "disrupt", "taken down", "took down")
 # Singular results ("executed a warrant", "He was arrested"), each behind two cheap substring
 # gates (any key of each tuple must be present) so the regex runs only on likely sentences.
@@ -121,17 +120,17 @@ def _noun_hit(sentence: str, before: str, after: str) -> _Hit | None:
         return None
     if kind == "line":
         if actions.CLOSE_BEFORE.search(before[-60:]) or actions.CLOSE_AFTER.match(rest):
-            return "lines_closed", "count-before-noun/lines-closed"
+            return "lines_closed", "count-before-noun/lines_closed"
         if re.search(r"\bphone\W*$", mods, re.I):
             ok = "identif" not in before[-60:]
-            return ("phones_seized", "count-before-noun/phone-lines") if ok else None
+            return ("phones_seized", "phone-lines/phones_seized") if ok else None
         later = actions.CLOSE_LATER.match(rest)
         ok = bool(later and not actions.NOT_CLOSED.search(later.group("gap")))
         ok = ok and "identif" not in before[-60:]
-        return ("lines_closed", "lines-then-closed/lines-closed") if ok else None
+        return ("lines_closed", "lines-then-closed/lines_closed") if ok else None
     if kind == "place":
         if noun != "visits" and actions.WARRANT_NEAR.search(before[-60:]):
-            return "warrants_executed", "raided-places/warrants"
+            return "warrants_executed", "raided-places/warrants_executed"
         if noun == "targets" and not actions.visited(before):
             return None
         if actions.FOUND_ONLY.match(rest):
@@ -141,7 +140,7 @@ def _noun_hit(sentence: str, before: str, after: str) -> _Hit | None:
             or (noun == "visits" and actions.VISITS_TO.match(rest))
             or actions.visited(before)
         ):
-            return "cuckooing_visits", "visited-places/cuckooing"
+            return "cuckooing_visits", "visited-places/cuckooing_visits"
         return None
     return kind, f"count-before-noun/{kind}"
 
@@ -194,10 +193,12 @@ def _singles(sentence: str, low: str, out: list[_Cand], cand: _Make) -> None:
     if "firearms_seized" not in metrics and _has(low, _GUN_KEYS):
         guns = items.single_guns(sentence)
         if guns:
-            out.append(cand("firearms_seized", guns[0], "exact", guns[1], "single-item/firearm"))
+            out.append(
+                cand("firearms_seized", guns[0], "exact", guns[1], "single-item/firearms_seized")
+            )
             out[-1].singular = True
     if len(blades) == 1 and not metrics & {"weapons_seized", "knives"}:
-        out.append(cand("knives", 1, "exact", blades[0].start(), "single-item/weapon"))
+        out.append(cand("knives", 1, "exact", blades[0].start(), "single-item/weapons_seized"))
         out[-1].singular = True
 
 
@@ -281,7 +282,7 @@ def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: Sent
         # A prison term, or a gang's stated total, is the result of one case.
         terms = find_durations(sentence)
         total = bool(terms) and _TERM_TOTAL.search(sentence) is not None
-        rule = "prison-term/total-years" if total else "prison-term/years"
+        rule = "gang-total-term/sentence_years" if total else "prison-term/sentence_years"
         out += [cand("sentence_years", d.value, d.qualifier, d.start, rule, "case") for d in terms]
     low = sentence.lower()
     _singles(sentence, low, out, cand)
@@ -340,6 +341,7 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
     for c in out:
         if c.metric == "knives":
             c.metric = "weapons_seized"
+            c.rule = c.rule.replace("count-before-noun/knives", "count-of-blades/weapons_seized")
     return sorted(out, key=lambda c: c.pos)
 
 

@@ -100,24 +100,26 @@ _FUND_WORDS = re.compile(
 def money_metric(sentence: str, before: str, after: str) -> tuple[str, str] | None:
     """(metric, rule) for a sterling amount: cash, drugs value or funding, from its neighbours."""
     if _CASH.match(after) or _CASH_WORTH.match(after):
-        return "cash_seized_gbp", "money-before-noun/cash"
+        return "cash_seized_gbp", "money-before-cash/cash_seized_gbp"
     if _DRUG_AFTER.match(after):
-        return "drugs_value_gbp", "money-of-drug/value"
+        return "drugs_value_gbp", "money-of-drug/drugs_value_gbp"
     if _FUND_AFTER.match(after) or _FUND_BEFORE.search(before[-80:]):
-        return "funding_gbp", "money-for-purpose/funding"
+        return "funding_gbp", "money-for-purpose/funding_gbp"
     if _FUND_YEAR.match(after) and _FUND_WORDS.search(sentence):
-        return "funding_gbp", "money-per-year/funding"
+        return "funding_gbp", "money-per-year/funding_gbp"
     worth = _WORTH_BEFORE.search(before[-60:])
     if worth and _DRUG_WORTH.search(before[-70:]) and _DRUG_RE.search(sentence):
-        return "drugs_value_gbp", "worth-money/drugs-value"
+        return "drugs_value_gbp", "worth-money/drugs_value_gbp"
     if _SEIZED_BEFORE.search(before[-30:]):
-        return "cash_seized_gbp", "seized-money/cash"
+        return "cash_seized_gbp", "seized-money/cash_seized_gbp"
     return None
 
 
 def weight_metric(after: str) -> tuple[str, str] | None:
     """(metric, rule) when a weight is a weight of drugs (a drug or class named after it)."""
-    return ("drugs_weight_kg", "weight-of-drug/weight") if _DRUG_AFTER.match(after) else None
+    return (
+        ("drugs_weight_kg", "weight-of-drug/drugs_weight_kg") if _DRUG_AFTER.match(after) else None
+    )
 
 
 def drug_named(after: str) -> str | None:
