@@ -508,3 +508,45 @@ def test_one_person_among_those_counted_is_not_another_figure() -> None:
     assert triples("Ten men and two women, aged between 18 and 52, were arrested.") == [
         ("arrests", 12, "exact")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Thirty people, including nine children, were safeguarded.",
+            [("safeguarded", 30, "exact")],
+        ),
+        (
+            "Some 60 vulnerable people were either spoken to or safeguarded.",
+            [("safeguarded", 60, "about")],
+        ),
+        (
+            "Police estimate that £31,000 worth of drugs were seized.",
+            [("drugs_value_gbp", 31_000, "exact")],
+        ),
+        ("£600,000 of cocaine moved along the line over a year.", []),
+        ("Two men were seen carrying knives, and a third man was arrested nearby.", []),
+        ("A gas-powered pistol was recovered from the car.", []),
+    ],
+)
+def test_round_two_context(text: str, expected: list[tuple[str, float, str]]) -> None:
+    """Parts after "including", contact-or-result verbs, estimates of a seizure, clauses."""
+    assert triples(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("A major operation to dismantle three county lines led to 14 arrests.", "case"),
+        ("In the latest operation against the gangs, our officers made 30 arrests.", "force"),
+        ("Officers safeguarded 12 people exploited by a county line or a gang.", "force"),
+        ("Detectives made nine arrests on Tuesday, the unit having formed a year ago.", "case"),
+        ("Police said 12 warrants were executed that morning.", "case"),
+        ("Police arrested 8 people in the town.", "case"),
+        ("During the week the Eastern region saw 90 arrests.", "regional"),
+    ],
+)
+def test_scope_cues_for_one_operation(text: str, scope: str) -> None:
+    """One operation against counted targets, one morning, one town; not a latest campaign."""
+    assert {f.scope for f in figures.extract(text)} == {scope}
