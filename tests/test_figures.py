@@ -550,3 +550,14 @@ def test_round_two_context(text: str, expected: list[tuple[str, float, str]]) ->
 def test_scope_cues_for_one_operation(text: str, scope: str) -> None:
     """One operation against counted targets, one morning, one town; not a latest campaign."""
     assert {f.scope for f in figures.extract(text)} == {scope}
+
+
+def test_lead_rounding_a_programme_total_makes_it_the_news() -> None:
+    """ "Nearly 500 arrested" in the lead, "since it was set up ... 497": the total is the news."""
+    text = (
+        "Taskforce milestone\n\n"
+        "Nearly 500 people have been arrested by the railway taskforce, police said.\n\n"
+        "Since it was set up in 2020, the taskforce has arrested 497 people and seized £120,000 "
+        "in cash."
+    )
+    assert triples(text) == [("arrests", 497, "exact"), ("cash_seized_gbp", 120_000, "exact")]

@@ -93,11 +93,19 @@ def is_teaser(sentence: str) -> bool:
 
 def skip_sentence(sentence: str, low: str, allow_cumulative: bool) -> bool:
     """Background estimates, older cases and cumulative programme totals are context."""
+    return background(sentence, low) or (not allow_cumulative and cumulative(sentence, low))
+
+
+def background(sentence: str, low: str) -> bool:
+    """An estimate, a teaser line or an older case told as background."""
     if ("thought" in low or "estimat" in low or "believed" in low) and _BACKGROUND.search(sentence):
         return True
-    if is_teaser(sentence) or _EARLIER.match(sentence):
-        return True
-    if allow_cumulative or not ("since" in low or "between" in low or "to date" in low):
+    return is_teaser(sentence) or bool(_EARLIER.match(sentence))
+
+
+def cumulative(sentence: str, low: str) -> bool:
+    """A programme total "since 2019" / "to date" (not the news unless the lead says so)."""
+    if not ("since" in low or "between" in low or "to date" in low):
         return False
     return _cumulative(sentence, 0, len(sentence))
 

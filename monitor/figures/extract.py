@@ -378,23 +378,39 @@ def _candidates(text: str, sents: list[Sent]) -> list[_Cand]:
     lead = next((s for s in sents if not s.title), None)
     allow = lead is not None and context.lead_is_cumulative(text, lead.start, lead.end)
     cands: list[_Cand] = []
+    held: list[_Cand] = []  # figures of programme-total sentences, kept if the lead restates one
     buckets = _by_sentence(find_mentions(text, low), sents)
     for idx, (s, ms) in enumerate(zip(sents, buckets, strict=True)):
         lsent = low[s.start : s.end]
         if not ms and not any(k in lsent for k in _SENTENCE_KEYS):
             continue
         sentence = text[s.start : s.end]
-        if context.skip_sentence(sentence, lsent, allow):
+        if context.background(sentence, lsent):
             continue
         found = _sentence_cands(sentence, ms, idx, s)
         if found:
             scope = cues.scope(idx)
             for c in found:
                 c.scope = c.scope or scope
-            cands.extend(found)
+            cumulative = not allow and context.cumulative(sentence, lsent)
+            (held if cumulative else cands).extend(found)
         if len(cands) > 4 * MAX_FIGURES:
             break
-    return cands
+    if held and _lead_restates(cands, held):
+        cands += held  # "more than 1,000 arrested" in the lead is the precise 1,002 "since 2019"
+    return sorted(cands, key=lambda c: c.pos)
+
+
+def _lead_restates(cands: list[_Cand], held: list[_Cand]) -> bool:
+    """Does a rounded figure in the headline or lead restate a programme total held back?
+
+    The lead is the first sentence of the body that states a figure (a kicker such as
+    "Railway news" above it states none).
+    """
+    body = [c.sent for c in cands if not c.title]
+    lead = min(body) if body else -1
+    top = [c for c in cands if (c.title or c.sent == lead) and c.qualifier != "exact"]
+    return any(t.metric == h.metric and _close(t, h) for t in top for h in held)
 
 
 def extract(text: str) -> list[Figure]:
