@@ -561,3 +561,36 @@ def test_lead_rounding_a_programme_total_makes_it_the_news() -> None:
         "in cash."
     )
     assert triples(text) == [("arrests", 497, "exact"), ("cash_seized_gbp", 120_000, "exact")]
+
+
+def test_scope_carries_into_a_continuing_paragraph() -> None:
+    """ "Officers also seized ..." continues the paragraph before it, and its level."""
+    text = (
+        "Week of action results\n\n"
+        "Police in Ashbourne arrested six people on the first day.\n\n"
+        "Across the region, 88 people were arrested.\n\n"
+        "Officers also seized £31,000 in cash and 14 vehicles."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("arrests", 6, "case"),
+        ("arrests", 88, "regional"),
+        ("cash_seized_gbp", 31_000, "regional"),
+        ("vehicles_seized", 14, "regional"),
+    ]
+
+
+def test_restated_figure_carries_its_scope() -> None:
+    """A later list that restates a figure stated with a cue is at that figure's level."""
+    text = (
+        "Crackdown results\n\n"
+        "Our officers made 12 arrests in the town.\n\n"
+        "In total, 140 arrests were made by the regional organised crime unit.\n\n"
+        "Between Monday and Friday 140 people were arrested and 25 knives were seized."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("arrests", 12, "case"),
+        ("arrests", 140, "regional"),
+        ("weapons_seized", 25, "regional"),
+    ]

@@ -389,7 +389,7 @@ def _candidates(text: str, sents: list[Sent]) -> list[_Cand]:
             continue
         found = _sentence_cands(sentence, ms, idx, s)
         if found:
-            scope = cues.scope(idx)
+            scope = cues.explicit(idx) or _restated_scope(found, cands) or cues.default
             for c in found:
                 c.scope = c.scope or scope
             cumulative = not allow and context.cumulative(sentence, lsent)
@@ -399,6 +399,20 @@ def _candidates(text: str, sents: list[Sent]) -> list[_Cand]:
     if held and _lead_restates(cands, held):
         cands += held  # "more than 1,000 arrested" in the lead is the precise 1,002 "since 2019"
     return sorted(cands, key=lambda c: c.pos)
+
+
+def _restated_scope(found: list[_Cand], earlier: list[_Cand]) -> str | None:
+    """A sentence with no cue that restates an earlier figure is at that figure's level.
+
+    "In total, 151 arrests were made by the regional unit" then, paragraphs later, "151 people
+    were arrested, 34 weapons were seized ...": the list is the regional unit's.
+    """
+    stated = {
+        (c.metric, c.value): c.scope
+        for c in earlier
+        if not c.title and c.value > 1 and c.metric != "sentence_years"  # terms are always case
+    }
+    return next((stated[k] for c in found if (k := (c.metric, c.value)) in stated), None)
 
 
 def _lead_restates(cands: list[_Cand], held: list[_Cand]) -> bool:

@@ -373,6 +373,12 @@ def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) ->
     return None
 
 
+_CONTINUES = re.compile(
+    r"(?:Officers|Police|They|Detectives|Teams|Searches|The (?:hauls?|seizures|officers|teams?|"
+    r"unit|raids|searches)) (?:have |had |were )?also\b|In addition\b|Additionally\b"
+)
+
+
 class Cues:
     """Scope cues per sentence, computed only for the sentences that need them."""
 
@@ -401,13 +407,26 @@ class Cues:
 
     def scope(self, idx: int) -> str:
         """The latest cue earlier in the same paragraph, else the article's default."""
-        sents, para = self.sents, self.sents[idx].para
+        return self.explicit(idx) or self.default
+
+    def explicit(self, idx: int) -> str | None:
+        """The latest cue earlier in the paragraph (through "Officers also ..." continuations).
+
+        A paragraph that opens by continuing the one before ("Officers also seized ...",
+        "They also recovered ...") carries on its scope.
+        """
+        sents = self.sents
         if sents[idx].title:
-            return self.default
+            return None
         j = idx
-        while j >= 0 and sents[j].para == para:
-            cue = self.cue(j)
-            if cue:
-                return cue
-            j -= 1
-        return self.default
+        while j >= 0 and not sents[j].title:
+            para = sents[j].para
+            while j >= 0 and sents[j].para == para:
+                cue = self.cue(j)
+                if cue:
+                    return cue
+                j -= 1
+            first = sents[j + 1]
+            if not _CONTINUES.match(self.text, first.start, first.end):
+                return None
+        return None
