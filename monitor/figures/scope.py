@@ -1,9 +1,13 @@
 """Sentences and scope: which level (case, force, region, nation) a stated result belongs to.
 
-Police releases scope their numbers with a few kinds of cue: a force or region named as the
-actor, a national body or "across the country", and for a single operation a singular target
-("a county line", "dismantled a network") or a single day ("on Tuesday 11 October"). A sentence
-without a cue inherits the latest cue earlier in its paragraph, else the article's first cue.
+Police releases scope their numbers with a few kinds of cue: the force's own voice ("our
+officers", "the force") or area ("in Kent", "across the county"), two or more forces acting
+together or a regional unit, a national body or "nationally", and for a single operation a
+singular target ("a county line", "an operation to dismantle four lines"), a town, one morning's
+raids or a single day ("on Tuesday 11 October"). A national campaign named as the setting ("during
+a national week of action") is not a cue. A sentence without a cue inherits the latest cue earlier
+in its paragraph (or in the paragraph it continues: "Officers also seized ..."), else the article's
+first cue.
 """
 
 from __future__ import annotations
