@@ -316,6 +316,7 @@ def test_scope_day_inside_a_week_is_not_case() -> None:
             [("funding_gbp", 4_000_000, "exact"), ("funding_gbp", 6_000_000, "exact")],
         ),
         ("£1.5m will go to youth diversion projects.", [("funding_gbp", 1_500_000, "exact")]),
+        ("An extra £5m a year will be spent on the programme.", [("funding_gbp", 5e6, "exact")]),
         (
             "Up to £80,000 from the Safer Streets Fund is available.",
             [("funding_gbp", 80_000, "up_to")],

@@ -93,7 +93,9 @@ _DRUG_WORTH = re.compile(
     rf"{DRUG}(?:(?! and )[^,;]|\),){{0,45}}(?:worth|valued at|value of)|street value of", _I
 )
 _FUND_WORDS = re.compile(
-    r"\bfund(?:ing|ed|s)?\b|\bgrants?\b|\binvest|\bmoney\b|\bbudget|\bsplit\b|\baward", _I
+    r"\bfund(?:ing|ed|s)?\b|\bgrants?\b|\binvest|\bmoney\b|\bbudget|\bsplit\b|\baward|"
+    r"\bprogramme\b|\bscheme\b|\binitiative\b",
+    _I,
 )
 
 
