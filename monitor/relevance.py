@@ -71,6 +71,11 @@ _RESULT = re.compile(
     r"warrant|recovered"
 )
 _POLICY = re.compile(r"\b(?:strateg\w*|plan|policy|priorit\w*|agenda|white paper|action plan)\b")
+# A hoped-for effect on county lines ("would hit the county lines gangs"), not a result.
+_CLAIM = re.compile(
+    r"\b(?:would|will|could|should|aims? to|hopes? to|helps? to)\s+(?:\w+\s+)?(?:hit|tackle|"
+    r"disrupt|target|combat|cut|reduce|stop|fight|deter|dismantle|undermine|starve)\b"
+)
 _SUPPORT = re.compile(
     r"exploit|vulnerab|cuckoo|\brunners?\b|line holder|deal line|safeguard|groom|"
     r"young people|children|teenager|\bmules?\b|trap house"
@@ -183,20 +188,26 @@ def _look_alike(low: str, hits: int) -> bool:
 
 
 def _passing_mention(low: str, title: str, terms: list[str], hits: int) -> bool:
-    """One "county lines" in a list of crime types or a strategy's name, with nothing around it.
+    """One "county lines" in a list of crime types, a strategy's name or a quoted claim.
 
-    A plan "from combatting county lines to catching burglars" or a border seizure quoting a
-    drugs strategy names county lines once, with no result and no exploitation around it.
+    A plan "from combatting county lines to catching burglars", or a border seizure whose
+    minister "said the haul would hit county lines gangs", names county lines once with no
+    county-lines context (exploitation, runners, cuckooing...) anywhere else in the article.
     """
     if hits != 1 or terms != ["county lines"] or _terms(title.lower())[1]:
         return False
-    if len(_SUPPORT.findall(low)) >= 2:
-        return False
-    if not _RESULT.search(low):
-        return True
     hit = _TERMS.search(low)
-    around = low[max(0, hit.start() - 200) : hit.end() + 200] if hit else ""
-    return bool(_POLICY.search(around))
+    if hit is None:
+        return False
+    start = low.rfind(". ", max(0, hit.start() - 300), hit.start()) + 1
+    end = low.find(". ", hit.end(), hit.end() + 300)
+    end = end if end != -1 else min(len(low), hit.end() + 300)
+    sentence, outside = low[start:end], low[:start] + low[end:]
+    if len(_SUPPORT.findall(outside)) >= 2:
+        return False
+    if _POLICY.search(sentence) or _CLAIM.search(sentence):
+        return True
+    return len(_SUPPORT.findall(sentence)) < 2 and not _RESULT.search(low)
 
 
 def assess(title: str, text: str) -> tuple[bool, list[str]]:

@@ -176,3 +176,18 @@ def test_look_alikes_are_not_county_lines(title: str, text: str) -> None:
 def test_single_mentions_with_context_stay_relevant(title: str, text: str) -> None:
     """One mention is enough when exploitation or a result surrounds it."""
     assert assess(title, text)[0]
+
+
+def test_border_seizure_claiming_a_county_lines_effect_is_not_county_lines() -> None:
+    """A port seizure whose minister says it will hit county lines gangs is a border story."""
+    text = (
+        "Border officers seized two tonnes of cocaine from a container at the port. The minister "
+        "said the haul would hit the county lines gangs that exploit children."
+    )
+    assert assess("Cocaine found in container", text) == (False, [])
+
+
+def test_one_mention_in_a_court_report_stays_relevant() -> None:
+    """A defendant who ran a county lines operation: one mention, but the story is about it."""
+    text = "A man who ran a county lines operation said he was sorry. He was jailed for six years."
+    assert assess("Dealer jailed", text)[0]
