@@ -458,6 +458,8 @@ def test_work_is_capped_on_huge_pages() -> None:
         ("Officers in Cumbria executed 22 warrants during the week.", "force"),
         ("Across the county, officers seized £40,000 in cash.", "force"),
         ("Police in Ashbourne arrested six people during the week.", "case"),
+        ("Officers in Operation Sceptre seized 40 knives across the county.", "force"),
+        ("Officers in March arrested 16 people across the county.", "force"),
         ("Officers from Norfolk, Suffolk and Essex Police arrested 88 people.", "regional"),
         ("We worked alongside Kent Police and Sussex Police to arrest 19 people.", "force"),
         ("Our team worked with Dorset Police and Wiltshire Police to charge 7 people.", "force"),

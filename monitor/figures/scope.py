@@ -269,7 +269,8 @@ _AREA_CUE = re.compile(
 )
 # "Police in Northampton", "officers in Wallasey": a town inside a force area, one operation.
 _TOWN_CUE = re.compile(
-    rf"\b(?:[Pp]olice|[Oo]fficers) in (?!(?:{_AREA_ALT}|The|the|England|Britain|the UK|UK)\b)"
+    rf"\b(?:[Pp]olice|[Oo]fficers) in (?!(?:{_AREA_ALT}|The|England|Britain|UK|Operation|Op|"
+    rf"Project|Our|This|That|These|Those|Uniform|Plain|{_MONTH}|{_DAY})\b)"
     r"[A-Z][a-z]+\b(?! (?:Police|Constabulary))"
 )
 _PARTNERS = re.compile(
