@@ -597,3 +597,26 @@ def test_restated_figure_carries_its_scope() -> None:
         ("arrests", 140, "regional"),
         ("weapons_seized", 25, "regional"),
     ]
+
+
+def test_results_set_out_as_a_table() -> None:
+    """ "Arrests: 49", "Cash seized – £34,500": a label then a number is that result."""
+    text = (
+        "Results of the week\n"
+        "Arrests: 49\n"
+        "People charged: 11\n"
+        "County lines closed: 8\n"
+        "Cash seized – £34,500\n"
+        "Drugs seized: 4.2kg\n"
+        "Mobile phones: 40\n"
+        "Officers on patrol: 120\n"
+        "Date: 14 March"
+    )
+    assert triples(text) == [
+        ("arrests", 49, "exact"),
+        ("charged", 11, "exact"),
+        ("lines_closed", 8, "exact"),
+        ("cash_seized_gbp", 34_500, "exact"),
+        ("drugs_weight_kg", 4.2, "exact"),
+        ("phones_seized", 40, "exact"),
+    ]

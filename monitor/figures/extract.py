@@ -147,6 +147,10 @@ def _noun_hit(sentence: str, before: str, after: str) -> _Hit | None:
 
 def _classify(sentence: str, m: Mention, before: str, after: str) -> tuple[_Hit | None, bool]:
     """(metric, rule) of one mention, or None when it is not a headline result; and subset."""
+    if (":" in before or "–" in before or "- " in before) and not after.strip(" .;,"):
+        table = items.labelled(before, m.kind)
+        if table:
+            return table, False
     if m.kind == "gbp":
         hit = items.money_metric(sentence, before, after)
         if hit and hit[0] == "drugs_value_gbp" and context.dealt_not_seized(before, after):

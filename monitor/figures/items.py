@@ -132,6 +132,53 @@ def drug_named(after: str) -> str | None:
     return m.group(0).split()[-1].lower()
 
 
+# "Arrests: 49", "Cash seized – £30,000", "Lines closed: 8": results set out as a table.
+_LABEL = re.compile(
+    r"(?:^|[•·*\-–]\s*)(?P<label>(?:[A-Z][\w'’-]*|[a-z][\w'’-]*)(?: [\w'’()-]+){0,4}?)\s*"
+    r"(?:[:=]|\s[–-])\s*$"
+)
+_LABELS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(rf"^(?:{pattern})$", _I), kind, metric)
+    for pattern, kind, metric in (
+        (r"(?:total )?arrests?(?: made)?|people arrested", "count", "arrests"),
+        (r"(?:people |persons |suspects )?charged", "count", "charged"),
+        (
+            r"(?:county |deal |drugs? )?lines? (?:closed|shut down|dismantled|disrupted)",
+            "count",
+            "lines_closed",
+        ),
+        (r"(?:county |deal |drugs? )?lines? closures?", "count", "lines_closed"),
+        (r"(?:weapons|knives|bladed weapons)(?: seized| recovered)?", "count", "weapons_seized"),
+        (r"(?:firearms|guns)(?: seized| recovered)?", "count", "firearms_seized"),
+        (r"vehicles(?: seized)?", "count", "vehicles_seized"),
+        (r"(?:mobile )?(?:phones|handsets)(?: seized)?", "count", "phones_seized"),
+        (r"(?:search )?warrants(?: executed)?", "count", "warrants_executed"),
+        (
+            r"(?:vulnerable )?(?:people|adults|children|individuals )?\s?safeguarded|"
+            r"safeguarding referrals|people safeguarded",
+            "count",
+            "safeguarded",
+        ),
+        (r"(?:cuckooing )?visits|addresses visited|cuckooing visits", "count", "cuckooing_visits"),
+        (r"cash(?: seized)?", "gbp", "cash_seized_gbp"),
+        (r"(?:value of )?drugs(?: seized)?(?: \(value\))?|street value", "gbp", "drugs_value_gbp"),
+        (r"drugs(?: seized)?(?: \(weight\))?", "kg", "drugs_weight_kg"),
+    )
+)
+
+
+def labelled(before: str, kind: str) -> tuple[str, str] | None:
+    """(metric, rule) for a number set out after a label ("Arrests: 49")."""
+    m = _LABEL.search(before[-60:])
+    if not m:
+        return None
+    label = m.group("label").strip()
+    for pattern, want, metric in _LABELS:
+        if want == kind and pattern.match(label):
+            return metric, f"label-then-number/{metric}"
+    return None
+
+
 def noun_kind(noun: str, mods: str) -> str | None:
     """The metric (or a class needing more context: line, place, device) a noun stands for."""
     kind = NOUN_METRIC.get(noun.lower())
