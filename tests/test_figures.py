@@ -620,3 +620,16 @@ def test_results_set_out_as_a_table() -> None:
         ("drugs_weight_kg", 4.2, "exact"),
         ("phones_seized", 40, "exact"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Officers have now closed 33 of the 40 lines they identified.", [("lines_closed", 33)]),
+        ("Three of the 12 men were charged.", [("charged", 3)]),
+        ("More than 50 lines were targeted and 20 closed.", [("lines_closed", 20)]),
+    ],
+)
+def test_part_of_a_stated_whole(text: str, expected: list[tuple[str, float]]) -> None:
+    """ "33 of the 40 lines" closes 33; "50 targeted and 20 closed" closes 20."""
+    assert [(f.metric, f.value) for f in figures.extract(text)] == expected

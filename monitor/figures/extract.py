@@ -104,6 +104,8 @@ def _noun_hit(sentence: str, before: str, after: str) -> _Hit | None:
     head = items.HEAD.match(after)
     if not head:
         direct = actions.DIRECT_PERSON.match(after)
+        if not direct and actions.CLOSE_AFTER.match(after) and " lines " in sentence:
+            return "lines_closed", "elided-lines-closed/lines_closed"  # "50 targeted, 20 closed"
         if not direct:
             return None
         metric = _DIRECT[direct.group(1)[0].lower()]
@@ -251,6 +253,7 @@ _TERM_TOTAL = re.compile(
     re.I,
 )
 _INCLUDING = re.compile(r"\bincluding\b", re.I)
+_OF_THE = re.compile(r"\s+of (?:the|those|these)\s+", re.I)
 _INCLUDING_END = re.compile(r"\bincluding\s*$", re.I)
 
 
@@ -259,10 +262,17 @@ def _sentence_cands(sentence: str, mentions: list[Mention], idx: int, sent: Sent
     cand = _Make(idx, sent)
     mentions = merge_people(sentence, mentions)
     out: list[_Cand] = []
+    whole = -1  # "33 of the 40 lines": the 40 is the whole the 33 is part of, not a result
     for i, m in enumerate(mentions):
+        if i == whole:
+            continue
         lo = mentions[i - 1].end if i else 0
         hi = mentions[i + 1].qstart if i + 1 < len(mentions) else len(sentence)
         before, after = sentence[lo : m.qstart], sentence[max(m.end, m.head_end) : hi]
+        if i + 1 < len(mentions) and _OF_THE.fullmatch(after) and mentions[i + 1].kind == m.kind:
+            whole = i + 1
+            nxt = mentions[i + 2].qstart if i + 2 < len(mentions) else len(sentence)
+            after = " " + sentence[mentions[i + 1].end : nxt].lstrip()
         if m.head_end >= 0:
             after = sentence[m.head_end : m.end]
         if i + 1 < len(mentions) and _INCLUDING_END.search(after):
