@@ -20,7 +20,8 @@ _TERMS = re.compile(
 _MEDIA = re.compile(
     r"\b(?:film review|feature film|directed by|director:|starring|release date|certificate|"
     r"box office|screenplay|cinemas?|bfi|episodes?|box set|the cast|premiere|novel|paperback|"
-    r"film title)(?!\w)"
+    r"film title|writer[–-]director|the film|this film|(?:19|20)\d\d film|film's|debut feature|"
+    r"drama series|tv drama|the series|on screen|performances?|\w+ review)(?!\w)"
 )
 _MEDIA_KEYS: tuple[str, ...] = (
     "film",
@@ -32,6 +33,7 @@ _MEDIA_KEYS: tuple[str, ...] = (
     "box ",
 )
 _MEDIA_KEYS += ("screenplay", "bfi", "episode", "the cast", "premiere", "novel", "paperback")
+_MEDIA_KEYS += ("review", "series", "drama", "screen", "performance")
 _POLICING = re.compile(
     r"\b(?:arrest(?:ed|s)?|seized|charged|jailed|sentenced|police said|officers|warrants?|"
     r"safeguarded|crackdown)\b",
@@ -45,12 +47,38 @@ _BOUNDARY_KEYS: tuple[str, ...] = (
     "line street",
     "line bridge",
 )
-_BOUNDARY_KEYS += ("across county line", "across the county line")
+_BOUNDARY_KEYS += ("across county line", "across the county line", "across several county")
+_BOUNDARY_KEYS += ("across multiple county",)
 # US usage: a county line is a boundary or a road.
 _BOUNDARY = re.compile(
     r"\bcounty[\s-]+line\s+(?:road|rd|avenue|ave|street|bridge)\b|"
     r"\bacross (?:the )?county lines? (?:into|to|from)\b",
     _I,
+)
+# The US sense: sheriffs, deputies, multi-county pursuits; there "across county lines" is a
+# boundary crossed, so a hit in that form does not count.
+_US = re.compile(
+    r"\b(?:sheriff'?s?|deputies|multi-county|state troopers?|highway patrol|interstate|"
+    r"state line|counties|district attorney|police department)\b"
+)
+_US_BOUNDARY = re.compile(
+    r"\bacross (?:the |several |multiple |two |three )?county lines?\b(?![\s-]+(?:drug|gang))"
+)
+# A passing mention (one hit, not in the headline) counts only with county-lines context
+# around it: exploitation, vulnerable people, runners, cuckooing, safeguarding.
+_RESULT = re.compile(
+    r"arrest|seiz|charged|jailed|sentenced|convicted|closed|shut down|dismantl|disrupt|raid|"
+    r"warrant|recovered"
+)
+_POLICY = re.compile(r"\b(?:strateg\w*|plan|policy|priorit\w*|agenda|white paper|action plan)\b")
+# A hoped-for effect on county lines ("would hit the county lines gangs"), not a result.
+_CLAIM = re.compile(
+    r"\b(?:would|will|could|should|aims? to|hopes? to|helps? to)\s+(?:\w+\s+)?(?:hit|tackle|"
+    r"disrupt|target|combat|cut|reduce|stop|fight|deter|dismantle|undermine|starve)\b"
+)
+_SUPPORT = re.compile(
+    r"exploit|vulnerab|cuckoo|\brunners?\b|line holder|deal line|safeguard|groom|"
+    r"young people|children|teenager|\bmules?\b|trap house"
 )
 # Substrings, not words: "arrest" covers arrests/arrested; recall matters more than precision.
 _CANDIDATE_KEYS = (
@@ -151,8 +179,35 @@ def _look_alike(low: str, hits: int) -> bool:
         if len(media) >= 2 and not _POLICING.search(low):
             return True
     if "county line" in low and any(map(low.__contains__, _BOUNDARY_KEYS)):
-        return len(_BOUNDARY.findall(low)) >= hits
+        boundary = len(_BOUNDARY.findall(low))
+        if _US.search(low):
+            boundary += len(_US_BOUNDARY.findall(low))
+        if boundary >= hits:
+            return True
     return False
+
+
+def _passing_mention(low: str, title: str, terms: list[str], hits: int) -> bool:
+    """One "county lines" in a list of crime types, a strategy's name or a quoted claim.
+
+    A plan "from combatting county lines to catching burglars", or a border seizure whose
+    minister "said the haul would hit county lines gangs", names county lines once with no
+    county-lines context (exploitation, runners, cuckooing...) anywhere else in the article.
+    """
+    if hits != 1 or terms != ["county lines"] or _terms(title.lower())[1]:
+        return False
+    hit = _TERMS.search(low)
+    if hit is None:
+        return False
+    start = low.rfind(". ", max(0, hit.start() - 300), hit.start()) + 1
+    end = low.find(". ", hit.end(), hit.end() + 300)
+    end = end if end != -1 else min(len(low), hit.end() + 300)
+    sentence, outside = low[start:end], low[:start] + low[end:]
+    if len(_SUPPORT.findall(outside)) >= 2:
+        return False
+    if _POLICY.search(sentence) or _CLAIM.search(sentence):
+        return True
+    return len(_SUPPORT.findall(sentence)) < 2 and not _RESULT.search(low)
 
 
 def assess(title: str, text: str) -> tuple[bool, list[str]]:
@@ -160,7 +215,7 @@ def assess(title: str, text: str) -> tuple[bool, list[str]]:
     full = text if not title or title in text[: len(title) + 200] else f"{title}\n{text}"
     low = _lower(full)
     terms, hits = _terms(low)
-    if not terms or _look_alike(low, hits):
+    if not terms or _look_alike(low, hits) or _passing_mention(low, title, terms, hits):
         return False, []
     return True, terms
 

@@ -268,3 +268,368 @@ def test_scope_day_inside_a_week_is_not_case() -> None:
     assert [g[:2] for g in got] == [("cuckooing_visits", 46), ("arrests", 1100)]
     assert "case" not in {g[2] for g in got}
     assert got[1][2] == "national"
+
+
+# --- Round two: families of phrasings, each in sentences written for these tests ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a count before a stack of modifiers or quotes
+        ('Forty-three "drug lines" were taken out of use.', [("lines_closed", 43, "exact")]),
+        ("The team disrupted 27 active county drug lines.", [("lines_closed", 27, "exact")]),
+        # closed although also identified
+        ("Twelve lines were identified and shut down.", [("lines_closed", 12, "exact")]),
+        # single items count as one
+        ("Officers recovered a sawn-off shotgun from the loft.", [("firearms_seized", 1, "exact")]),
+        ("A zombie knife was seized from the car.", [("weapons_seized", 1, "exact")]),
+        ("One pistol was found under a mattress.", [("firearms_seized", 1, "exact")]),
+        # weights per class or drug, a named drug's value
+        ("Detectives seized 4.7kg of Class B.", [("drugs_weight_kg", 4.7, "exact")]),
+        ("More than 6kgs of heroin was found.", [("drugs_weight_kg", 6, "more_than")]),
+        ("They found £7,200 of ketamine in a holdall.", [("drugs_value_gbp", 7200, "exact")]),
+        # people charged stated beside their charges
+        ("Forty-one people face 97 charges between them.", [("charged", 41, "exact")]),
+        # phones called something else, a result noun for weapons
+        ("Officers seized 52 handsets used to run the lines.", [("phones_seized", 52, "exact")]),
+        ("Officers seized 29 mobile devices.", [("phones_seized", 29, "exact")]),
+        ("The week saw about 80 weapon recoveries.", [("weapons_seized", 80, "about")]),
+        # phone lines: seized, shut down, or only identified
+        ("Detectives seized 64 phone lines used for dealing.", [("phones_seized", 64, "exact")]),
+        ("55 phone lines were shut down.", [("lines_closed", 55, "exact")]),
+        ("Analysts identified 30 phone lines.", []),
+        # a part already counted after "including"
+        (
+            "Officers seized 40 phones, including 12 deal-line handsets.",
+            [("phones_seized", 40, "exact")],
+        ),
+        # prison terms in words and months; a suspended sentence is not custodial
+        ("He was jailed for four and half years.", [("sentence_years", 4.5, "exact")]),
+        ("She received a nine-month sentence.", [("sentence_years", 0.75, "exact")]),
+        ("He was jailed for seven years and five months.", [("sentence_years", 7.42, "exact")]),
+        ("He got three years, eight months.", [("sentence_years", 3.67, "exact")]),
+        ("He was given a two-year sentence, suspended for 18 months.", []),
+        # funding split over years, going to a purpose, from a fund, a cheque
+        (
+            "The fund will receive £4 million this year and £6 million next.",
+            [("funding_gbp", 4_000_000, "exact"), ("funding_gbp", 6_000_000, "exact")],
+        ),
+        ("£1.5m will go to youth diversion projects.", [("funding_gbp", 1_500_000, "exact")]),
+        ("An extra £5m a year will be spent on the programme.", [("funding_gbp", 5e6, "exact")]),
+        (
+            "Up to £80,000 from the Safer Streets Fund is available.",
+            [("funding_gbp", 80_000, "up_to")],
+        ),
+        (
+            "The project was presented with a cheque for £12,300.",
+            [("funding_gbp", 12_300, "exact")],
+        ),
+        # people counted in parts are one figure; ages are not figures
+        ("Nine men, three women and a girl were arrested.", [("arrests", 13, "exact")]),
+        ("Four men were held in Bristol and two in Bath.", [("arrests", 6, "exact")]),
+        ("Three men, aged 20, 27 and 52, were arrested.", [("arrests", 3, "exact")]),
+        ("Two women and a man were arrested.", [("arrests", 3, "exact")]),
+        # safeguarding: singly, "referred for safeguarding", an "at-risk" modifier
+        ("A missing teenager was safeguarded.", [("safeguarded", 1, "exact")]),
+        ("Nine people were referred for safeguarding.", [("safeguarded", 9, "exact")]),
+        ("Officers safeguarded 40 at-risk young people.", [("safeguarded", 40, "exact")]),
+        ("Eighteen vulnerable adults were spoken to during welfare checks.", []),
+        # one warrant
+        ("Officers executing a drugs warrant found cannabis.", [("warrants_executed", 1, "exact")]),
+        # cuckooing visits are visits, not addresses found
+        (
+            "Officers visited 45 addresses at risk of cuckooing.",
+            [("cuckooing_visits", 45, "exact")],
+        ),
+        ("Eleven cuckooed addresses were also discovered.", []),
+    ],
+)
+def test_round_two_forms(text: str, expected: list[tuple[str, float, str]]) -> None:
+    """Forms police releases and reports use that the first rules missed."""
+    assert triples(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Related: Police close 40 county lines in crackdown",
+        "Read more: 12 arrested in dawn raids on drug gangs",
+        "The charity supported 1,800 young people last year.",
+        "The gang moved £450,000 of cocaine along the line over 14 months.",
+        "Officers seized cannabis and jewellery valued at £2,000.",
+        "A machete, an axe and three kitchen knives were recovered.",
+        "An imitation pistol and an air rifle were found.",
+        "Eight unmarked police cars arrived at dawn.",
+        "Last year, 40 people were jailed for 210 years after a similar investigation.",
+        "More than 200 officers join dawn raids on drug gangs",
+    ],
+)
+def test_round_two_false_figures(text: str) -> None:
+    """Teasers, caseloads, drugs dealt, untotalled lists, police cars, older cases."""
+    assert triples(text) == []
+
+
+def test_subset_already_counted_is_dropped() -> None:
+    """ "Three of them" and "five of the arrests" are inside a figure already stated."""
+    text = (
+        "Twelve people were charged with drug offences. Three of them were also charged with "
+        "assault. Officers made 30 arrests. Five of the arrests were for possession."
+    )
+    assert triples(text) == [("charged", 12, "exact"), ("arrests", 30, "exact")]
+
+
+def test_subset_of_another_metric_is_kept() -> None:
+    """ "30 arrested, nine of those charged": the only statement of people charged."""
+    assert triples("Officers arrested 30 people, nine of those being charged.") == [
+        ("arrests", 30, "exact"),
+        ("charged", 9, "exact"),
+    ]
+
+
+def test_cumulative_and_comparison() -> None:
+    """A total "since the taskforce was set up" is context; "the biggest since" is not."""
+    text = (
+        "Officers made 14 arrests on Tuesday, the biggest operation since the unit was set up.\n\n"
+        "Since the taskforce was set up, it has closed 300 lines."
+    )
+    assert triples(text) == [("arrests", 14, "exact")]
+
+
+def test_drug_parts_link_to_their_total() -> None:
+    """Parts of a stated drugs total carry part_of = the index of the total in the list."""
+    found = figures.extract(
+        "Officers seized 12kg of Class A drugs (5kg of crack cocaine, 4kg of cocaine and 3kg "
+        "of heroin)."
+    )
+    assert [(f.value, f.part_of) for f in found] == [(12, None), (5, 0), (4, 0), (3, 0)]
+    found = figures.extract(
+        "They seized £20,000 of cocaine and £5,000 of heroin, a total street value of £25,000."
+    )
+    assert [(f.value, f.part_of) for f in found] == [(20_000, 2), (5_000, 2), (25_000, None)]
+    found = figures.extract(
+        "£180,000 of heroin, £90,000 of crack and £15,000 of cocaine were seized."
+    )
+    assert [f.part_of for f in found] == [None, None, None]
+
+
+def test_list_lines_of_equal_weights_are_two_figures() -> None:
+    """Two list lines with the same weight of different drugs are not one restated figure."""
+    text = "Seizures included:\n\n3kg of crack cocaine\n\n3kg of heroin\n\n£9,000 in cash"
+    assert triples(text) == [
+        ("drugs_weight_kg", 3, "exact"),
+        ("drugs_weight_kg", 3, "exact"),
+        ("cash_seized_gbp", 9000, "exact"),
+    ]
+
+
+def test_every_figure_names_its_rule() -> None:
+    """A wrong figure can be traced to the rule that produced it in one step."""
+    text = (
+        "Officers arrested 12 people, closed 4 county lines and seized £3,000 in cash, 2kg of "
+        "cocaine and a shotgun. He was jailed for six years."
+    )
+    rules = {f.metric: f.rule for f in figures.extract(text)}
+    assert rules == {
+        "arrests": "count-of-people/arrests",
+        "lines_closed": "count-before-noun/lines_closed",
+        "cash_seized_gbp": "money-before-cash/cash_seized_gbp",
+        "drugs_weight_kg": "weight-of-drug/drugs_weight_kg",
+        "firearms_seized": "single-item/firearms_seized",
+        "sentence_years": "prison-term/sentence_years",
+    }
+
+
+def test_work_is_capped_on_huge_pages() -> None:
+    """A page of a megabyte without full stops yields a bounded list from bounded sentences."""
+    from monitor.figures.extract import MAX_FIGURES
+    from monitor.figures.scope import MAX_SENTENCE
+
+    chunk = "officers seized £1,200 in cash and arrested 12 people and found £3,400 of cocaine "
+    found = figures.extract(chunk * (1_048_576 // len(chunk)))
+    assert 0 < len(found) <= MAX_FIGURES
+    assert all(len(f.evidence) <= MAX_SENTENCE for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("Our specialist officers made 31 arrests during the national week of action.", "force"),
+        ("Officers in Cumbria executed 22 warrants during the week.", "force"),
+        ("Across the county, officers seized £40,000 in cash.", "force"),
+        ("Police in Ashbourne arrested six people during the week.", "case"),
+        ("Officers in Operation Sceptre seized 40 knives across the county.", "force"),
+        ("Officers in March arrested 16 people across the county.", "force"),
+        ("Officers from Norfolk, Suffolk and Essex Police arrested 88 people.", "regional"),
+        ("We worked alongside Kent Police and Sussex Police to arrest 19 people.", "force"),
+        ("Our team worked with Dorset Police and Wiltshire Police to charge 7 people.", "force"),
+        ("Across the region, 140 people were arrested.", "regional"),
+        ("Nationally, 1,400 arrests were made.", "national"),
+        ("Sixteen warrants were executed at dawn.", "case"),
+        ("The arrests came after coordinated raids on four addresses, with 9 arrests.", "case"),
+        ("The operation, co-ordinated by the NPCC, saw our officers make 25 arrests.", "force"),
+    ],
+)
+def test_scope_cues_from_the_language(text: str, scope: str) -> None:
+    """Who acted and where: the force's voice or area, a town, several forces, the nation."""
+    assert {f.scope for f in figures.extract(text)} == {scope}
+
+
+def test_funding_split_links_to_its_total() -> None:
+    """A grant split over years is one total and its parts; sums count the total once."""
+    text = (
+        "Grant for youth work\n"
+        "The commissioner has awarded £250,000 to youth services to tackle exploitation.\n"
+        "The money is split £150,000 this year and £100,000 next year."
+    )
+    found = figures.extract(text)
+    assert [(f.metric, f.value, f.part_of) for f in found] == [
+        ("funding_gbp", 250_000, None),
+        ("funding_gbp", 150_000, 0),
+        ("funding_gbp", 100_000, 0),
+    ]
+    assert sum(f.value for f in found if f.part_of is None) == 250_000
+
+
+def test_raiding_one_flat_is_a_case() -> None:
+    """A raid on one flat is one operation, whatever the article is about."""
+    found = figures.extract("When officers raided a flat in the town they found £9,500 in cash.")
+    assert [(f.metric, f.scope) for f in found] == [("cash_seized_gbp", "case")]
+
+
+def test_one_person_among_those_counted_is_not_another_figure() -> None:
+    """A single arrest told after the count of arrests is one of those already counted."""
+    text = (
+        "Three people were arrested after officers executed a warrant at a flat.\n\n"
+        "A 38-year-old woman was arrested on suspicion of possession."
+    )
+    assert [(f.metric, f.value) for f in figures.extract(text)] == [
+        ("arrests", 3),
+        ("warrants_executed", 1),
+    ]
+    assert triples("A 17-year-old boy was arrested.") == [("arrests", 1, "exact")]
+    assert triples("Ten men and two women, aged between 18 and 52, were arrested.") == [
+        ("arrests", 12, "exact")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Thirty people, including nine children, were safeguarded.",
+            [("safeguarded", 30, "exact")],
+        ),
+        (
+            "Some 60 vulnerable people were either spoken to or safeguarded.",
+            [("safeguarded", 60, "about")],
+        ),
+        (
+            "Police estimate that £31,000 worth of drugs were seized.",
+            [("drugs_value_gbp", 31_000, "exact")],
+        ),
+        ("£600,000 of cocaine moved along the line over a year.", []),
+        ("Two men were seen carrying knives, and a third man was arrested nearby.", []),
+        ("A gas-powered pistol was recovered from the car.", []),
+    ],
+)
+def test_round_two_context(text: str, expected: list[tuple[str, float, str]]) -> None:
+    """Parts after "including", contact-or-result verbs, estimates of a seizure, clauses."""
+    assert triples(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("A major operation to dismantle three county lines led to 14 arrests.", "case"),
+        ("In the latest operation against the gangs, our officers made 30 arrests.", "force"),
+        ("Officers safeguarded 12 people exploited by a county line or a gang.", "force"),
+        ("Detectives made nine arrests on Tuesday, the unit having formed a year ago.", "case"),
+        ("Police said 12 warrants were executed that morning.", "case"),
+        ("Police arrested 8 people in the town.", "case"),
+        ("During the week the Eastern region saw 90 arrests.", "regional"),
+    ],
+)
+def test_scope_cues_for_one_operation(text: str, scope: str) -> None:
+    """One operation against counted targets, one morning, one town; not a latest campaign."""
+    assert {f.scope for f in figures.extract(text)} == {scope}
+
+
+def test_lead_rounding_a_programme_total_makes_it_the_news() -> None:
+    """ "Nearly 500 arrested" in the lead, "since it was set up ... 497": the total is the news."""
+    text = (
+        "Taskforce milestone\n\n"
+        "Nearly 500 people have been arrested by the railway taskforce, police said.\n\n"
+        "Since it was set up in 2020, the taskforce has arrested 497 people and seized £120,000 "
+        "in cash."
+    )
+    assert triples(text) == [("arrests", 497, "exact"), ("cash_seized_gbp", 120_000, "exact")]
+
+
+def test_scope_carries_into_a_continuing_paragraph() -> None:
+    """ "Officers also seized ..." continues the paragraph before it, and its level."""
+    text = (
+        "Week of action results\n\n"
+        "Police in Ashbourne arrested six people on the first day.\n\n"
+        "Across the region, 88 people were arrested.\n\n"
+        "Officers also seized £31,000 in cash and 14 vehicles."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("arrests", 6, "case"),
+        ("arrests", 88, "regional"),
+        ("cash_seized_gbp", 31_000, "regional"),
+        ("vehicles_seized", 14, "regional"),
+    ]
+
+
+def test_restated_figure_carries_its_scope() -> None:
+    """A later list that restates a figure stated with a cue is at that figure's level."""
+    text = (
+        "Crackdown results\n\n"
+        "Our officers made 12 arrests in the town.\n\n"
+        "In total, 140 arrests were made by the regional organised crime unit.\n\n"
+        "Between Monday and Friday 140 people were arrested and 25 knives were seized."
+    )
+    got = [(f.metric, f.value, f.scope) for f in figures.extract(text)]
+    assert got == [
+        ("arrests", 12, "case"),
+        ("arrests", 140, "regional"),
+        ("weapons_seized", 25, "regional"),
+    ]
+
+
+def test_results_set_out_as_a_table() -> None:
+    """ "Arrests: 49", "Cash seized – £34,500": a label then a number is that result."""
+    text = (
+        "Results of the week\n"
+        "Arrests: 49\n"
+        "People charged: 11\n"
+        "County lines closed: 8\n"
+        "Cash seized – £34,500\n"
+        "Drugs seized: 4.2kg\n"
+        "Mobile phones: 40\n"
+        "Officers on patrol: 120\n"
+        "Date: 14 March"
+    )
+    assert triples(text) == [
+        ("arrests", 49, "exact"),
+        ("charged", 11, "exact"),
+        ("lines_closed", 8, "exact"),
+        ("cash_seized_gbp", 34_500, "exact"),
+        ("drugs_weight_kg", 4.2, "exact"),
+        ("phones_seized", 40, "exact"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Officers have now closed 33 of the 40 lines they identified.", [("lines_closed", 33)]),
+        ("Three of the 12 men were charged.", [("charged", 3)]),
+        ("More than 50 lines were targeted and 20 closed.", [("lines_closed", 20)]),
+    ],
+)
+def test_part_of_a_stated_whole(text: str, expected: list[tuple[str, float]]) -> None:
+    """ "33 of the 40 lines" closes 33; "50 targeted and 20 closed" closes 20."""
+    assert [(f.metric, f.value) for f in figures.extract(text)] == expected

@@ -118,3 +118,76 @@ def test_football_club_lining_up_a_signing_is_not_county_lines() -> None:
         [],
     )
     assert assess("", "Officers closed county lines up and down the region.")[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Pursuit ends in crash",
+            "Deputies from the sheriff's office chased the pickup across county lines before "
+            "it left the interstate and overturned.",
+        ),
+        (
+            "Chase across three counties",
+            "A Chase Across County Lines\n\nState troopers and deputies from two counties "
+            "followed the stolen sedan for forty miles.",
+        ),
+        (
+            "Our verdict",
+            "Film review. The writer-director's debut feature County Lines follows a boy drawn "
+            "into selling; the performances are quiet and the film's last scene stays with you.",
+        ),
+        (
+            "New on TV",
+            "The drama series County Lines returns for a second run; every episode is on "
+            "screen from Sunday and the cast is unchanged.",
+        ),
+        (
+            "Our plan for safer streets",
+            "The plan covers everything from county lines to burglary, fraud and antisocial "
+            "driving, and sets out how neighbourhood teams will be paid for.",
+        ),
+        (
+            "Cocaine found in lorry at port",
+            "Border officers seized 400kg of cocaine hidden in a lorry of bananas. The minister "
+            "said the seizure showed the drugs strategy, which also targets county lines, was "
+            "working.",
+        ),
+        ("Cricket", "The county line-up for the opening match includes two debutants."),
+    ],
+)
+def test_look_alikes_are_not_county_lines(title: str, text: str) -> None:
+    """The US boundary sense, films and series, passing mentions in plans, cricket."""
+    assert assess(title, text) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Drugs gang jailed", "The gang ran a county lines operation from a flat in the town."),
+        (
+            "Funding for charity",
+            "The charity works with young people at risk of exploitation by county lines "
+            "networks, and supports children referred by schools.",
+        ),
+    ],
+)
+def test_single_mentions_with_context_stay_relevant(title: str, text: str) -> None:
+    """One mention is enough when exploitation or a result surrounds it."""
+    assert assess(title, text)[0]
+
+
+def test_border_seizure_claiming_a_county_lines_effect_is_not_county_lines() -> None:
+    """A port seizure whose minister says it will hit county lines gangs is a border story."""
+    text = (
+        "Border officers seized two tonnes of cocaine from a container at the port. The minister "
+        "said the haul would hit the county lines gangs that exploit children."
+    )
+    assert assess("Cocaine found in container", text) == (False, [])
+
+
+def test_one_mention_in_a_court_report_stays_relevant() -> None:
+    """A defendant who ran a county lines operation: one mention, but the story is about it."""
+    text = "A man who ran a county lines operation said he was sorry. He was jailed for six years."
+    assert assess("Dealer jailed", text)[0]

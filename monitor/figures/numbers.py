@@ -1,4 +1,9 @@
-"""Numbers in prose: digits, written numbers, money, weights, qualifiers and prison terms."""
+"""Numbers in prose: digits, written numbers, money, weights, qualifiers and prison terms.
+
+Reading a number is kept apart from classifying it: this module only says "£2.7 million,
+more_than" or "six years and three months = 6.25"; what the number counts is decided in
+``items``, ``actions`` and ``context``.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ _WORD_MENTION = re.compile(
 )
 _TAIL = re.compile(
     r"(?: ?(?P<mult>million|billion|bn|m|k)\b)?"
-    r"(?: ?(?P<unit>kg|kilos?|kilograms?|tonnes?|grams|g)\b)?"
+    r"(?: ?(?P<unit>kgs|kg|kilos?|kilograms?|tonnes?|grams|g)\b)?"
     r"(?P<plus>\+)?(?: (?P<pounds>pounds)\b)?",
     re.IGNORECASE,
 )
@@ -43,7 +48,7 @@ _TAIL_FIRST = frozenset("mbkgtpMBKGTP+")
 _QUALIFIER = re.compile(
     r"\b(?P<q>more than|over|in excess of|upwards of|just over|nearly|almost|around|about|"
     r"approximately|approx\.?|roughly|some|an estimated|up to|at least|fewer than|less than|"
-    r"under|just under)\s+$",
+    r"under|just under)[\s`'\"‘’“”]+$",
     re.IGNORECASE,
 )
 _QMAP: dict[str, str] = {
@@ -71,7 +76,7 @@ _QMAP: dict[str, str] = {
 }
 _QUAL_LAST = frozenset(k.rsplit(None, 1)[-1] for k in _QMAP)
 _MULT: dict[str, float] = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "k": 1e3}
-_KG: dict[str, float] = {"kg": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0}
+_KG: dict[str, float] = {"kg": 1.0, "kgs": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0}
 _KG |= {"kilograms": 1.0, "tonne": 1000.0, "tonnes": 1000.0, "g": 0.001, "grams": 0.001}
 _AFTER_SKIP = re.compile(r"[\w%]|-\d|–\d| ?per ?cent|-year|-month| years? old|-strong", re.I)
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -80,9 +85,19 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _BEFORE_WORDS = ("aged ", "age of ", "number ", "no. ", "no.")
 
 
+# "Four men, aged 19, 24, 33 and 41": every number in a list of ages is an age.
+_AGE_LIST = re.compile(
+    r"\baged (?:between |from |up to |under |over )?(?:\d+,? (?:and |to )?)*$", re.IGNORECASE
+)
+
+
 def _skip_before(text: str, start: int) -> bool:
     """An age, a range end or a numbering ("aged 19", "3-9", "No. 5") precedes the number."""
     if start >= 2 and text[start - 1] in "-–" and text[start - 2].isdigit():
+        return True
+    if "aged " in text[max(0, start - 40) : start] and _AGE_LIST.search(
+        text, max(0, start - 40), start
+    ):
         return True
     window = text[max(0, start - 8) : start].lower()
     if "ag" not in window and "numb" not in window and "no." not in window:
@@ -112,6 +127,7 @@ class Mention:
     start: int
     end: int
     qstart: int
+    head_end: int = -1  # people counted per place: the noun and verb follow the first part
 
 
 def words_to_number(text: str) -> float | None:
@@ -137,7 +153,7 @@ def words_to_number(text: str) -> float | None:
 def qualifier_before(text: str, start: int) -> tuple[str, int]:
     """Find the hedge word ("more than", "nearly") directly before a number, if any."""
     last = text[max(0, start - 15) : start].rsplit(None, 1)[-1:]
-    if not last or last[0].lower() not in _QUAL_LAST:
+    if not last or last[0].lower().rstrip("`'\"‘’“”") not in _QUAL_LAST:
         return "exact", start
     m = _QUALIFIER.search(text, max(0, start - 24), start)
     if not m:
@@ -256,13 +272,13 @@ def find_mentions(text: str, low: str | None = None) -> list[Mention]:
 
 _LNUM = rf"(?<![\w.,])(?:{DIGITS}|{WRITTEN})"
 _DURATION = re.compile(
-    rf"(?P<y>{_LNUM})(?P<half> and a half)? years?(?:,? (?:and )?(?P<m>{_LNUM}) months?)?|"
+    rf"(?P<y>{_LNUM})(?P<half> and (?:a )?half)? years?(?:,? (?:and )?(?P<m>{_LNUM}) months?)?|"
     rf"(?P<mo>{_LNUM}) months?|(?P<yt>{_LNUM})[ -]year (?:prison |jail |custodial )?"
-    r"(?:sentence|term)"
+    rf"(?:sentence|term)|(?P<mt>{_LNUM})[ -]month (?:prison |jail |custodial )?(?:sentence|term)"
 )
 _JAIL_BEFORE = re.compile(
     r"\b(?:jail|prison|imprison|sentenc|custod|detention|detained|locked up|behind bars|"
-    r"received|given|handed|serve|term of)\w*\b[^.;]{0,60}$",
+    r"received|given|handed|serve|term of|got)\w*\b[^.;]{0,60}$",
     re.IGNORECASE,
 )
 _JAIL_AFTER = re.compile(
@@ -270,7 +286,11 @@ _JAIL_AFTER = re.compile(
     r"in a young offenders?|detention)",
     re.IGNORECASE,
 )
-_NOT_TERM = re.compile(r"\b(?:next|last|past|coming|previous|first|within|aged|over the)\s+$", re.I)
+_NOT_TERM = re.compile(
+    r"\b(?:next|last|past|coming|previous|first|within|aged|over the|suspended for)\s+$", re.I
+)
+# A suspended sentence is not a custodial one.
+_SUSPENDED = re.compile(r"[^.;]{0,40}?\bsuspended\b", re.I)
 
 
 def _num(text: str | None) -> float:
@@ -293,84 +313,13 @@ def find_durations(sentence: str) -> list[Mention]:
             continue
         if low.startswith(" ago", m.end()) or low.startswith(" old", m.end()):
             continue
+        if "suspended" in low and _SUSPENDED.match(low, m.end()):
+            continue
         lo = max(0, m.start() - 90)
         if not (_JAIL_BEFORE.search(low, lo, m.start()) or _JAIL_AFTER.match(low, m.end())):
             continue
         years = _num(m.group("y")) + _num(m.group("yt")) + (0.5 if m.group("half") else 0)
-        years += (_num(m.group("m")) + _num(m.group("mo"))) / 12
+        years += (_num(m.group("m")) + _num(m.group("mo")) + _num(m.group("mt"))) / 12
         qual, qstart = qualifier_before(sentence, m.start())
         found.append(Mention(round(years, 2), "years", qual, m.start(), m.end(), qstart))
     return found
-
-
-# What a sterling amount or a weight is: cash, drugs value, funding, drug weight.
-DRUG = (
-    r"(?:drugs?|cocaine|crack|heroin|cannabis|class [ab]\b|ketamine|amphetamines?|mdma|"
-    r"ecstasy|spice|skunk|methamphetamine|opioids?|substances|narcotics)"
-)
-_SUBSET = re.compile(r"\s+of (?:them|whom)\b", re.IGNORECASE)
-_PART = r"(?:female|male|men|women|children|adults|boys|girls|females|males|juveniles)"
-_PART_BETWEEN = re.compile(rf"\s+{_PART}\s+and\s+$", re.IGNORECASE)
-_PART_AFTER = re.compile(rf"\s+(?:[\w-]+\s+){{0,2}}?{_PART}\b", re.IGNORECASE)
-_CASH = re.compile(r"\s*(?:in |of )?(?:suspected |criminal |seized )*cash\b", re.IGNORECASE)
-_DRUG_AFTER = re.compile(
-    rf"\s*(?:worth|in|of)\s+(?:of\s+)?(?:[\w-]+\s+){{0,3}}?{DRUG}", re.IGNORECASE
-)
-_SEIZED_BEFORE = re.compile(r"\b(?:seized|recovered|confiscated|seizing)\s+$", re.IGNORECASE)
-_WORTH_BEFORE = re.compile(
-    r"\b(?:worth|valued at|value of)\s+(?:an? )?(?:estimated\s+)?$", re.IGNORECASE
-)
-_FUND_AFTER = re.compile(
-    r"\s*(?:(?:of |in )?(?:new |extra |additional |government |ring-fenced )*(?:funding|"
-    r"package|programme|fund|grant|investment|boost|pot)\b|to (?:support|tackle|fund|help|"
-    r"target|combat|fight|crack down|expand|pay|disrupt|bring)\b|(?:has|have|was|is|will) "
-    r"(?:been |be )?(?:set aside|allocated|awarded|invested|committed|pledged|made available|"
-    r"earmarked))",
-    re.IGNORECASE,
-)
-_FUND_BEFORE = re.compile(
-    r"\b(?:set aside|allocat\w*|invest\w*|provid\w*|announc\w*|award\w*|receiv\w*|pledg\w*|"
-    r"commit\w*|unveil\w*|earmark\w*|(?:funding|grant|boost|package|programme) (?:of|worth))"
-    r"\s+(?:a |an |the )?(?:further |additional |extra |new )?$",
-    re.IGNORECASE,
-)
-
-
-def money_metric(sentence: str, before: str, after: str) -> str | None:
-    """Classify a sterling amount as cash, drugs value or funding from its neighbours."""
-    if _CASH.match(after):
-        return "cash_seized_gbp"
-    if _DRUG_AFTER.match(after):
-        return "drugs_value_gbp"
-    if _FUND_AFTER.match(after) or _FUND_BEFORE.search(before):
-        return "funding_gbp"
-    if _WORTH_BEFORE.search(before) and re.search(DRUG, sentence, re.IGNORECASE):
-        return "drugs_value_gbp"
-    return "cash_seized_gbp" if _SEIZED_BEFORE.search(before) else None
-
-
-def weight_metric(sentence: str, start: int, after: str) -> str | None:
-    """A weight counts only when it is a weight of drugs and not a bracketed breakdown."""
-    if sentence.count("(", 0, start) > sentence.count(")", 0, start):
-        return None
-    return "drugs_weight_kg" if _DRUG_AFTER.match(after) else None
-
-
-def merge_parts(sentence: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop subsets ("58 of them") and sum parts ("34 female and 215 male") into one total."""
-    kept = [m for m in mentions if not _SUBSET.match(sentence, m.end)]
-    out: list[Mention] = []
-    for m in kept:
-        prev = out[-1] if out else None
-        if (
-            prev
-            and prev.kind == m.kind == "count"
-            and _PART_BETWEEN.fullmatch(sentence, prev.end, m.qstart)
-            and _PART_AFTER.match(sentence, m.end)
-        ):
-            out[-1] = Mention(
-                prev.value + m.value, "count", prev.qualifier, prev.start, m.end, prev.qstart
-            )
-            continue
-        out.append(m)
-    return out

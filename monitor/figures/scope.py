@@ -1,15 +1,21 @@
 """Sentences and scope: which level (case, force, region, nation) a stated result belongs to.
 
-Police releases scope their numbers with a few kinds of cue: a force or region named as the
-actor, a national body or "across the country", and for a single operation a singular target
-("a county line", "dismantled a network") or a single day ("on Tuesday 11 October"). A sentence
-without a cue inherits the latest cue earlier in its paragraph, else the article's first cue.
+Police releases scope their numbers with a few kinds of cue: the force's own voice ("our
+officers", "the force") or area ("in Kent", "across the county"), two or more forces acting
+together or a regional unit, a national body or "nationally", and for a single operation a
+singular target ("a county line", "an operation to dismantle four lines"), a town, one morning's
+raids or a single day ("on Tuesday 11 October"). A national campaign named as the setting ("during
+a national week of action") is not a cue. A sentence without a cue inherits the latest cue earlier
+in its paragraph (or in the paragraph it continues: "Officers also seized ..."), else the article's
+first cue.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from monitor.forces import FORCES, forces_named
 
 _SPLIT = re.compile(r"[.!?][)'\"”’]*\s+(?=[A-Z0-9£'\"“‘(])")
 _ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Det|Ch|Supt|Insp|Sgt|Con|St|No|Cllr|Lt|Col|Rev|Prof)$")
@@ -26,12 +32,20 @@ class Sent:
     title: bool
 
 
+MAX_SENTENCE = 1_500  # a longer run without a full stop is cut at a space (keeps work linear)
+
+
 def _add_span(out: list[Sent], text: str, start: int, end: int, para: int, title: bool) -> None:
-    """Append a stripped, non-empty sentence span."""
+    """Append a stripped, non-empty sentence span, cut into pieces of at most MAX_SENTENCE."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        out.append(Sent(start, cut, para, title))
+        start = cut + 1 if text[cut : cut + 1] == " " else cut
     if end > start:
         out.append(Sent(start, end, para, title))
 
@@ -61,7 +75,10 @@ _DAY = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 # One operation: a singular line, one address or a singular target (lowercased text).
 _LINE_CUE = re.compile(r"(?:county|deal|drugs?) line\b(?!s)")
 _SINGLE = ("a ", "an ", "one ", "a suspect ", "a suspected ", "one suspected ", "one suspect ")
-_ADDRESS_CUE = re.compile(r"at (?:a|an|one)(?: [\w-]+){0,2} address\b")
+_ADDRESS_CUE = re.compile(
+    r"at (?:a|an|one)(?: [\w-]+){0,2} address\b|raided (?:a|an|one) (?:[\w-]+ )?"
+    r"(?:flat|house|home|property|address|premises)\b"
+)
 _TARGET_CUE = re.compile(
     r"(?:dismantl|disrupt|smash|br(?:oke|eak|eaking) up|t(?:ook|aken|aking|akes?) down|"
     r"shut(?:ting)? down|clos(?:ed|ing) down)\w* (?:a|an|one) (?:[\w'-]+ ){0,3}?"
@@ -77,21 +94,23 @@ _IN_PLACE = re.compile(
 _DAY_CUE = re.compile(
     rf"on (?:the morning of )?(?:{_DAY})\b|"
     rf"on (?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTH})\b|"
-    r"early today\b|this morning\b|yesterday\b|last night\b"
+    r"early today\b|this morning\b|yesterday\b|last night\b|that morning\b|that day\b"
 )
 # "said on Thursday" dates the statement, not the operation.
 _STATED = ("said ", "announced ", "published ", "confirmed ", "reported ")
 # A single day inside a week-long or longer campaign does not make the results one operation.
-_PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year|campaign|between)\b")
+_PERIOD = re.compile(r"(?:weeks?|months?|fortnight|days|year(?!s? ago)|campaign|between)\b")
 _FORCE_NAME = re.compile(r"[A-Z][a-z]+ (?:Police|Constabulary)\b(?! Chiefs)")
 _FORCE_CUE = re.compile(
     r"Police Scotland\b|The force\b|the force\b|Met\b|GMP\b|PSNI\b|"
-    r"Our (?:officers|teams?|County Lines Team)\b|our (?:officers|teams?|County Lines Team)\b|"
+    r"(?:Our|our) (?:[\w-]+ ){0,3}?(?:officers|teams?|unit|taskforce|detectives)\b|"
+    r"(?:across|throughout) the county\b|the county's\b|officers in [A-Z]|"
     r"We (?:arrested|seized|made|closed)\b|we (?:arrested|seized|made|closed)\b"
 )
 _REGION_CUE = re.compile(
     r"ROCU\b|Regional(?:ly)?\b|regional(?:ly)?\b|Special Operations Unit|EMSOU\b|SEROCU\b|"
-    r"across the region|East Midlands\b|West Midlands\b|North (?:West|East)\b|"
+    r"[Aa]cross the region|[A-Z][a-z]+ region\b|the region's\b|"
+    r"East Midlands\b|West Midlands\b|North (?:West|East)\b|"
     r"South (?:West|East)\b|Yorkshire and the Humber|Eastern region\b"
 )
 _ACROSS = r"(?:country|UK|nation|United Kingdom)"
@@ -118,7 +137,7 @@ _FORCE_KEYS: tuple[str, ...] = (
     "Our ",
     "we ",
 )
-_FORCE_KEYS += ("We ",)
+_FORCE_KEYS += ("We ", "county", "officers in ")
 _REGION_KEYS: tuple[str, ...] = (
     "ROCU",
     "egional",
@@ -128,7 +147,7 @@ _REGION_KEYS: tuple[str, ...] = (
     "Midlands",
     "North ",
 )
-_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region")
+_REGION_KEYS += ("South ", "Yorkshire and", "Eastern region", " region")
 _NATIONAL_KEYS: tuple[str, ...] = (
     "NPCC",
     "National ",
@@ -184,7 +203,80 @@ def gates_for(text: str) -> dict[str, tuple[str, ...]]:
     for name, keys in _GATES.items():
         hay = low if name in ("line", "address", "verb", "noun") else text
         out[name] = tuple(k for k in keys if k in hay)
+    out["area"] = tuple(a for a in _AREAS if a in text)
     return out
+
+
+# Raids on a morning, one warrant, an operation against named targets: one operation's results.
+_RAID_CUE = re.compile(
+    r"(?:dawn|early-morning|simultaneous|co-?ordinated|coordinated) (?:dawn )?raids?\b|"
+    r"the raids\b|one of (?:the )?\d+ raids\b|(?:in|across) the (?:town|city|village|estate)\b|"
+    r"morning of action\b|day of action\b|"
+    r"just after dawn\b|at dawn\b|(?:a|one) (?:search |drugs? )?warrant (?:was )?"
+    r"(?:executed |carried out )?(?:in|at)\b"
+)
+# "a major operation to shut down four county lines": one operation against counted targets.
+_TARGETED_OP = re.compile(
+    r"(?:operation|investigation) (?:to (?:[\w-]+ ){1,2}|against |into |targeting )"
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b"
+)
+_OP_BEFORE = re.compile(r"\b(?:an?|the) (?:[\w-]+ ){0,2}$")
+_NOT_ONE_OP = ("week", "national", "intensification", "month", "latest")
+_RAID_KEYS: tuple[str, ...] = (
+    "raid",
+    "of action",
+    "dawn",
+    "warrant",
+    "operation",
+    "investigation",
+    "the town",
+)
+_RAID_KEYS += ("the city", "the village", "the estate")
+
+
+# Counties inside a force area that the force is not named after (a gazetteer, not cases).
+_COUNTIES: tuple[str, ...] = tuple(
+    "Shropshire Herefordshire Worcestershire Telford Cornwall Devon Somerset Bristol "
+    "Oxfordshire Berkshire Buckinghamshire Powys Northumberland Rutland Teesside Tyneside "
+    "London Manchester Peterborough Milton_Keynes Isle_of_Wight East_Sussex "
+    "West_Sussex Scotland Northern_Ireland".replace("_", "~")
+    .replace(" ", "|")
+    .replace("~", " ")
+    .split("|")
+)
+
+
+def _area_names() -> dict[str, str]:
+    """Force areas as places ("Kent", "Devon and Cornwall") -> force code, from the reference."""
+    out: dict[str, str] = {}
+    for force in FORCES:
+        for alias in force.aliases:
+            place = re.sub(r"\s*(?:Police Service|Police|Constabulary)$", "", alias)
+            if place != alias and place not in ("Metropolitan", "British Transport", "Met"):
+                out[place] = force.code
+    for county in _COUNTIES:
+        out.setdefault(county, county.lower())
+    return out
+
+
+_AREA_CODE = _area_names()
+_AREAS = tuple(sorted(_AREA_CODE, key=len, reverse=True))
+_AREA_ALT = "|".join(re.escape(a) for a in _AREAS)
+# "in Kent", "across Lincolnshire", "Police in Cumbria": the force's own area.
+_AREA_CUE = re.compile(
+    rf"(?:\b(?:in|across|throughout|around) (?:the county of )?)(?:{_AREA_ALT})\b"
+    r"(?![ -](?:Police|Constabulary|region))"
+)
+# "Police in Northampton", "officers in Wallasey": a town inside a force area, one operation.
+_TOWN_CUE = re.compile(
+    rf"\b(?:[Pp]olice|[Oo]fficers) in (?!(?:{_AREA_ALT}|The|England|Britain|UK|Operation|Op|"
+    rf"Project|Our|This|That|These|Those|Uniform|Plain|{_MONTH}|{_DAY})\b)"
+    r"[A-Z][a-z]+\b(?! (?:Police|Constabulary))"
+)
+_PARTNERS = re.compile(
+    r"\b(?:alongside|with the help of|supported by|assisted by|helped by|worked with|working "
+    r"with|in partnership with|with support from)\b"
+)
 
 
 def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
@@ -192,13 +284,22 @@ def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
     if sentence.startswith("In ") and _IN_PLACE.match(sentence):
         return True
     low = sentence.lower()
+    if _has(low, _RAID_KEYS) and _RAID_CUE.search(low):
+        return True
+    if "operation " in low or "investigation " in low:
+        for op in _TARGETED_OP.finditer(low):
+            before = _OP_BEFORE.search(low, max(0, op.start() - 40), op.start())
+            if before and not _has(before.group(0), _NOT_ONE_OP):
+                return True
+    if ("olice in " in sentence or "fficers in " in sentence) and _TOWN_CUE.search(sentence):
+        return True
     if gates["line"] and _has(low, gates["line"]):
         m = _LINE_CUE.search(low)
         while m:
-            if low.endswith(_SINGLE, 0, m.start()):
+            if low.endswith(_SINGLE, 0, m.start()) and not low.endswith("by a ", 0, m.start()):
                 return True
             m = _LINE_CUE.search(low, m.end())
-    if gates["address"] and " address" in low and _found(_ADDRESS_CUE, low):
+    if (" address" in low or "raided " in low) and _found(_ADDRESS_CUE, low):
         return True
     if (
         gates["verb"]
@@ -216,11 +317,53 @@ def _is_case(sentence: str, gates: dict[str, tuple[str, ...]]) -> bool:
     )
 
 
+# A national campaign named as the setting ("during a national week of action", "co-ordinated
+# by the NPCC") says when the force acted, not that the figures are national ones.
+_CAMPAIGN = re.compile(
+    r"(?:national|nationwide|UK-wide|country-wide|national county lines)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:week|weeks|campaign|operation|initiative|crackdown|intensification|action|day|effort)\b|"
+    r"(?:ran|running|run|took place|held|co-ordinated|coordinated) (?:nationwide|nationally)\b|"
+    r"(?:co-?ordinated|led|organised) by the (?:National Police Chiefs'? Council|NPCC|NCLCC|"
+    r"National County Lines Co-?ordination Centre)(?: \(NPCC\))?|"
+    r"in which (?:police )?forces (?:across|throughout) the country took part",
+    re.IGNORECASE,
+)
+
+
+_CAMPAIGN_KEYS = ("ational", "ATIONAL", "ationwide", "-wide", "ordinated", " by the ", "took part")
+
+
+def _regional_by_forces(sentence: str) -> bool:
+    """Two or more forces named as acting together make a regional result (not as partners)."""
+    if "Police" not in sentence and "Constabulary" not in sentence:
+        return False
+    if _PARTNERS.search(sentence):
+        return False
+    codes = set(forces_named(sentence))
+    for group in _FROM_AREAS.finditer(sentence):
+        codes |= {_AREA_CODE[a] for a in _AREA_LIST.findall(group.group(0))}
+    return len(codes) >= 2
+
+
+_AREA_LIST = re.compile(rf"\b(?:{_AREA_ALT})\b")
+# "Officers from South Wales, Gwent and Dyfed-Powys Police": the forces that acted together.
+_FROM_AREAS = re.compile(
+    rf"\bfrom (?:the )?(?:{_AREA_ALT})(?:(?:, | and | & )(?:the )?(?:{_AREA_ALT}))+"
+)
+
+
 def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The scope a sentence names explicitly: case > force > regional > national."""
     gates = _GATES if gates is None else gates
     if _is_case(sentence, gates):
         return "case"
+    if _has(sentence, _CAMPAIGN_KEYS):
+        sentence = _CAMPAIGN.sub(" ", sentence)
+    if _regional_by_forces(sentence):
+        return "regional"
+    areas = gates.get("area", _AREAS)
+    if areas and _has(sentence, areas) and _AREA_CUE.search(sentence):
+        return "force"
     keys = gates["force"]
     if (
         keys
@@ -233,6 +376,12 @@ def scope_cue(sentence: str, gates: dict[str, tuple[str, ...]] | None = None) ->
         if keys and _has(sentence, keys) and _found(cue, sentence):
             return scope
     return None
+
+
+_CONTINUES = re.compile(
+    r"(?:Officers|Police|They|Detectives|Teams|Searches|The (?:hauls?|seizures|officers|teams?|"
+    r"unit|raids|searches)) (?:have |had |were )?also\b|In addition\b|Additionally\b"
+)
 
 
 class Cues:
@@ -263,13 +412,26 @@ class Cues:
 
     def scope(self, idx: int) -> str:
         """The latest cue earlier in the same paragraph, else the article's default."""
-        sents, para = self.sents, self.sents[idx].para
+        return self.explicit(idx) or self.default
+
+    def explicit(self, idx: int) -> str | None:
+        """The latest cue earlier in the paragraph (through "Officers also ..." continuations).
+
+        A paragraph that opens by continuing the one before ("Officers also seized ...",
+        "They also recovered ...") carries on its scope.
+        """
+        sents = self.sents
         if sents[idx].title:
-            return self.default
+            return None
         j = idx
-        while j >= 0 and sents[j].para == para:
-            cue = self.cue(j)
-            if cue:
-                return cue
-            j -= 1
-        return self.default
+        while j >= 0 and not sents[j].title:
+            para = sents[j].para
+            while j >= 0 and sents[j].para == para:
+                cue = self.cue(j)
+                if cue:
+                    return cue
+                j -= 1
+            first = sents[j + 1]
+            if not _CONTINUES.match(self.text, first.start, first.end):
+                return None
+        return None
