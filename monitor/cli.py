@@ -223,6 +223,28 @@ def status(config_path: str, db_path: str | None, run_count: int) -> None:
 
 
 @cli.command()
+@config_option
+@db_option
+@friendly_errors
+def coverage(config_path: str, db_path: str | None) -> None:
+    """Show each UK force with its sources and a verdict: watched, quiet 30 days, failing,
+    never succeeded or not watched (before any run: what the config would watch).
+
+    Example:
+
+        monitor coverage --db archive.db
+    """
+    from monitor import coverage as coverage_mod
+
+    cfg = load_config(config_path) if Path(config_path).exists() else None
+    db_path = db_path or (cfg.archive if cfg else config_mod.DEFAULT_ARCHIVE)
+    db, from_config = coverage_mod.open_for(db_path, cfg)
+    if from_config:
+        click.echo(f"{db_path}: no archive yet; showing what {config_path} would watch")
+    click.echo(coverage_mod.text(coverage_mod.read(db)))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.File("rb"))
 def extract(files: tuple[Any, ...]) -> None:
     """Print relevance and figures as one JSON line per saved page or text file ('-' is stdin).

@@ -315,3 +315,87 @@ def m010_round_two_contract(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
+
+
+SOURCE_HEALTH_V3 = """
+SELECT s.id, s.name, s.kind, s.type, s.url,
+       CASE WHEN s.enabled = 1 AND s.last_success_at IS NULL THEN 'never succeeded'
+            ELSE s.status END AS status,
+       s.enabled, s.every_seconds, s.ttl_seconds,
+       s.error_score, s.last_error, s.last_polled_at, s.last_success_at, s.last_new_item_at,
+       s.next_poll_at,
+       CAST(julianday('now') - julianday(COALESCE(s.last_new_item_at,
+            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
+            AS INTEGER) AS days_since_new_item,
+       CASE WHEN julianday('now') - julianday(COALESCE(s.last_new_item_at,
+            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
+            > 14 THEN 1 ELSE 0 END AS quiet_14_days,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id) AS polls,
+       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id AND p.error IS NOT NULL)
+           AS failed_polls,
+       (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.relevant = 1)
+           AS relevant_articles,
+       s.force, s.force_code, s.verified
+FROM sources s
+"""
+
+# One row per UK force (the `forces` reference, kind 'force'), joined with the enabled sources
+# whose `force:` maps to it. The verdict, first match wins: no source -> 'not watched'; no source
+# ever succeeded -> 'never succeeded'; none ok now -> 'failing'; watched for 30 days or more with
+# no relevant article published in the last 30 -> 'quiet 30 days'; else 'watched'.
+COVERAGE = """
+WITH src AS (
+  SELECT h.*,
+         (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = h.id AND p.error IS NULL)
+             AS first_success_at
+  FROM source_health h WHERE h.enabled = 1 AND h.force_code IS NOT NULL
+),
+latest AS (
+  SELECT s.force_code, MAX(COALESCE(a.published, a.fetched_at)) AS at
+  FROM articles a JOIN sources s ON s.id = a.source_id
+  WHERE a.relevant = 1 AND s.enabled = 1 AND s.force_code IS NOT NULL
+  GROUP BY s.force_code
+),
+per_force AS (
+  SELECT f.code, f.name, f.region, f.country,
+         COUNT(src.id) AS sources,
+         group_concat(src.id || ' (' || src.status || ')', ', ') AS source_statuses,
+         SUM(CASE WHEN src.verified = 0 THEN 1 ELSE 0 END) AS unverified_sources,
+         SUM(CASE WHEN src.status = 'ok' THEN 1 ELSE 0 END) AS sources_ok,
+         MAX(src.last_success_at) AS last_success_at,
+         MIN(src.first_success_at) AS first_success_at
+  FROM forces f LEFT JOIN src ON src.force_code = f.code
+  WHERE f.kind = 'force'
+  GROUP BY f.code
+)
+SELECT pf.code AS force_code, pf.name AS force, pf.region, pf.country, pf.sources,
+       pf.source_statuses, COALESCE(pf.unverified_sources, 0) AS unverified_sources,
+       pf.last_success_at, latest.at AS last_relevant_story_at,
+       (SELECT a.story_id FROM articles a JOIN sources s ON s.id = a.source_id
+        WHERE a.relevant = 1 AND s.enabled = 1 AND s.force_code = pf.code
+        ORDER BY COALESCE(a.published, a.fetched_at) DESC LIMIT 1) AS last_relevant_story_id,
+       CASE WHEN pf.sources = 0 THEN 'not watched'
+            WHEN pf.last_success_at IS NULL THEN 'never succeeded'
+            WHEN pf.sources_ok = 0 THEN 'failing'
+            WHEN julianday('now') - julianday(pf.first_success_at) >= 30
+             AND (latest.at IS NULL OR julianday('now') - julianday(latest.at) > 30)
+            THEN 'quiet 30 days'
+            ELSE 'watched' END AS verdict
+FROM per_force pf LEFT JOIN latest ON latest.force_code = pf.code
+"""
+
+
+@migrations()
+def m012_coverage_view(db: Database) -> None:
+    # Which forces are watched: each source's `force:` as a `forces` code (written by
+    # sync_sources through forces.match_name; existing rows matched on an exact alias here), a
+    # source that never succeeded shown as 'never succeeded' rather than 'ok' with score 0, and
+    # the per-force `coverage` view that tells "no announcements" from "not watched".
+    db["sources"].add_column("force_code", str)
+    db.execute(
+        "UPDATE sources SET force_code = (SELECT f.code FROM forces f, json_each(f.aliases) j"
+        " WHERE f.kind = 'force' AND lower(j.value) = lower(sources.force) LIMIT 1)"
+        " WHERE force IS NOT NULL"
+    )
+    db.create_view("source_health", SOURCE_HEALTH_V3, replace=True)
+    db.create_view("coverage", COVERAGE)

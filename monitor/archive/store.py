@@ -90,7 +90,9 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 "type": src.type,
                 "kind": src.kind,
                 "force": src.force,
+                "force_code": forces.match_name(src.force),
                 "publisher": src.publisher,
+                "verified": int(src.verified),
                 "enabled": int(src.enabled),
                 "every_seconds": src.every,
             }
