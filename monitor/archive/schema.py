@@ -317,27 +317,25 @@ def m010_round_two_contract(db: Database) -> None:
     db["article_versions"].create_index(["article_id", "version"], unique=True)
 
 
-SOURCE_HEALTH_V3 = """
-SELECT s.id, s.name, s.kind, s.type, s.url,
-       CASE WHEN s.enabled = 1 AND s.last_success_at IS NULL THEN 'never succeeded'
-            ELSE s.status END AS status,
-       s.enabled, s.every_seconds, s.ttl_seconds,
-       s.error_score, s.last_error, s.last_polled_at, s.last_success_at, s.last_new_item_at,
-       s.next_poll_at,
-       CAST(julianday('now') - julianday(COALESCE(s.last_new_item_at,
-            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
-            AS INTEGER) AS days_since_new_item,
-       CASE WHEN julianday('now') - julianday(COALESCE(s.last_new_item_at,
-            (SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)))
-            > 14 THEN 1 ELSE 0 END AS quiet_14_days,
-       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id) AS polls,
-       (SELECT COUNT(*) FROM polls p WHERE p.source_id = s.id AND p.error IS NOT NULL)
-           AS failed_polls,
-       (SELECT COUNT(*) FROM articles a WHERE a.source_id = s.id AND a.relevant = 1)
-           AS relevant_articles,
-       s.force, s.force_code, s.verified
-FROM sources s
-"""
+def _replaced(sql: str, *pairs: tuple[str, str]) -> str:
+    """`sql` with each (old, new) swapped once; an old text that is missing is a bug here."""
+    for old, new in pairs:
+        assert sql.count(old) == 1, old
+        sql = sql.replace(old, new)
+    return sql
+
+
+# source_health as in m007, except that an enabled source with no success ever says so (during an
+# outage its stored status stays 'ok' with score 0), and with its force and `verified:`.
+SOURCE_HEALTH_V3 = _replaced(
+    SOURCE_HEALTH_V2,
+    (
+        " s.status,",
+        "\n       CASE WHEN s.enabled = 1 AND s.last_success_at IS NULL THEN 'never succeeded'"
+        "\n            ELSE s.status END AS status,",
+    ),
+    ("AS relevant_articles\n", "AS relevant_articles,\n       s.force, s.force_code, s.verified\n"),
+)
 
 # One row per UK force (the `forces` reference, kind 'force'), joined with the enabled sources
 # whose `force:` maps to it. The verdict, first match wins: no source -> 'not watched'; no source
