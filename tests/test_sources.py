@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from scrapy.http import HtmlResponse, XmlResponse
+from sqlite_utils import Database
 
 from monitor import check, config, feeds
 from monitor.demo import CONFIG, SITE
+from monitor.loopback import SiteServer
 from spiders.feed import FeedSpider
 from spiders.listing import ListingSpider
-from tests.conftest import ROOT
+from tests.conftest import ROOT, monitor
 
 BASE = "http://127.0.0.1:8123"
 CFG = config.load(CONFIG, {"BASE": BASE})
@@ -248,3 +251,27 @@ def test_every_configured_source_is_on_a_platform_with_a_fixture() -> None:
     unplaced = [s.name for s in SHIPPED.sources if check.platform(s) not in FIXTURE_OF]
     assert unplaced == []
     assert {check.platform(s) for s in SHIPPED.sources} == set(FIXTURE_OF)  # no fixture unused
+
+
+def test_every_platform_polled_by_a_real_cycle_on_loopback(tmp_path: Path) -> None:
+    """The shipped sources of each platform, moved onto a loopback copy of the fixtures: one
+    `monitor run` reads them all, and `monitor coverage` then counts their forces as watched."""
+    with SiteServer(PLATFORMS) as site:
+        sources = []
+        for file, name in FIXTURE_OF.values():
+            moved = SHIPPED.source(name).model_copy(
+                update={"url": f"{site.base}/{file}", "fetch_articles": False}
+            )
+            sources.append(moved.model_dump(exclude_none=True))
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(yaml.safe_dump({"archive": str(tmp_path / "a.db"), "sources": sources}))
+        monitor("run", "--all", "--config", str(cfg))
+    db = Database(tmp_path / "a.db")
+    polls = {r["source_id"]: (r["entries"], r["error"]) for r in db["polls"].rows}
+    counts = {FIXTURE_OF[p][1]: n for p, n, *_ in PLATFORM_CASES}
+    assert polls == {name: (n, None) for name, n in counts.items()}
+    out = monitor("coverage", "--config", str(cfg)).stdout
+    watched = {"Lancashire Constabulary", "Essex Police", "Metropolitan Police Service",
+               "West Yorkshire Police", "Police Scotland", "Police Service of Northern Ireland"}  # fmt: skip
+    for force in watched:
+        assert " watched " in next(ln for ln in out.splitlines() if ln.startswith(force + " "))
