@@ -210,7 +210,7 @@ def _read(source: Source, body: bytes, url: str) -> Probe:
             return Probe(name, "not a feed", f"not a feed (an HTML page?): {hint}", False)
         root = _ROOT.search(body[:4096])
         label = _ROOT_NAMES[root.group(1)] if root else "feed"
-        return Probe(name, "feed", f"{label} feed with {len(entries)} entries", True)
+        return Probe(name, "feed", f"{label} feed with {_count(len(entries), 'entry')}", True)
     from scrapy.http import HtmlResponse
 
     from spiders.listing import ListingSpider  # the spider's own reading, as crawl.py runs it
@@ -219,7 +219,13 @@ def _read(source: Source, body: bytes, url: str) -> Probe:
     count = len(list(ListingSpider(sources=[source]).read(source, response)))
     found = advertised_feeds(body, url)
     hint = f"; it advertises {', '.join(found)}" if found and not count else ""
-    return Probe(name, "listing", f"listing: selectors matched {count} items{hint}", count > 0)
+    matched = _count(count, "item")
+    return Probe(name, "listing", f"listing: selectors matched {matched}{hint}", count > 0)
+
+
+def _count(n: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"
 
 
 def probe_source(fetcher: _Fetcher, source: Source) -> Probe:

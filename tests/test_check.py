@@ -117,3 +117,35 @@ def test_probe_follows_no_redirect_to_an_unconfigured_loopback(
         assert f"blocked {other.base}/soh-rss.xml" in proc.stdout
         assert "not a public address, and not a configured source" in proc.stdout
         assert other.requests == []
+
+
+RDF = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+  <channel rdf:about="http://x/"><title>RDF news</title><link>http://x/</link>
+    <description>d</description></channel>
+  <item rdf:about="http://x/1"><title>One</title><link>http://x/1</link></item>
+</rdf:RDF>"""
+
+
+def test_probe_names_the_format_and_an_empty_listing_fails_with_its_feeds(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    site.routes["/rdf.xml"] = lambda h: (200, {"Content-Type": "application/rdf+xml"}, RDF)
+    cfg = write(
+        tmp_path,
+        f"""  - {{name: atom, url: "{site.base}/govuk-atom.atom"}}
+  - {{name: rdf, url: "{site.base}/rdf.xml"}}
+  - name: wrong-selectors
+    url: {site.base}/soh-listing.html
+    type: html
+    selectors: {{item: "li.news-listing__item", link: "a::attr(href)"}}
+""",
+    )
+    proc = monitor("check", "--config", str(cfg), "--probe", "--delay", "0", check=False)
+    assert proc.returncode == 1
+    details = [line.split(None, 2)[2] for line in proc.stdout.splitlines()[1:4]]
+    assert details == [
+        "Atom feed with 2 entries",
+        "RDF feed with 1 entry",
+        f"listing: selectors matched 0 items; it advertises {site.base}/news/essex/news/GetNewsRss/",
+    ]
