@@ -3,13 +3,15 @@ never worked shown as `never succeeded`, not `ok` with score 0."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
+from datasette.app import Datasette
 from sqlite_utils import Database
 
-from monitor import archive, config, coverage, forces
+from monitor import archive, browse, config, coverage, forces
 from monitor.cli import cli
 from tests.conftest import ROOT, monitor
 
@@ -34,8 +36,9 @@ def verdicts(db: Database) -> dict[str, str]:
     return {r.force_code: r.verdict for r in coverage.read(db)}
 
 
-def test_each_verdict_from_the_archive_state(tmp_path: Path) -> None:
-    db = archive.open_archive(tmp_path / "a.db")
+def verdict_archive(path: Path) -> Database:
+    """An archive where Kent is watched, Essex quiet, GMP failing, PSNI never succeeded."""
+    db = archive.open_archive(path)
     archive.sync_sources(db, config.parse(CONFIG))
     run = archive.start_run(db, "manual")
     archive.record_poll(db, run, "kent-feed", OK)  # works, relevant story today
@@ -54,8 +57,13 @@ def test_each_verdict_from_the_archive_state(tmp_path: Path) -> None:
                 "published": published,
                 "relevant": 1,
                 "story_id": None,
-            }  # fmt: skip
+            }
         )
+    return db
+
+
+def test_each_verdict_from_the_archive_state(tmp_path: Path) -> None:
+    db = verdict_archive(tmp_path / "a.db")
     found = verdicts(db)
     assert found["kent"] == "watched"
     assert found["essex"] == "quiet 30 days"
@@ -113,3 +121,20 @@ def test_the_shipped_config_watches_every_force(tmp_path: Path) -> None:
     assert "no archive yet; showing what" in result.output
     assert result.output.splitlines()[-1] == "46 forces: 46 never succeeded"
     assert not (tmp_path / "x.db").exists()  # nothing written before the first run
+
+
+def test_datasette_serves_the_view_as_monitor_serve_configures_it(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    verdict_archive(path).conn.close()
+    ds = Datasette(
+        [str(path)],
+        metadata=browse.metadata(browse.database_name(path)),
+        plugins_dir=str(browse.PLUGINS),
+        template_dir=str(browse.TEMPLATES),
+        settings={"sql_time_limit_ms": 1000},  # what a published instance allows
+    )
+    got = asyncio.run(ds.client.get("/archive/coverage.json?_shape=array&_size=max"))
+    assert got.status_code == 200, got.text
+    assert len(got.json()) == len(forces.FORCES)
+    quiet = asyncio.run(ds.client.get("/archive/coverage.json?_shape=array&verdict=quiet+30+days"))
+    assert [r["force"] for r in quiet.json()] == ["Essex Police"]
