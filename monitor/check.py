@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from monitor import feeds, forces, guard
-from monitor.config import Config, Source
+from monitor.config import Config, Selectors, Source
 
 # The platforms the shipped config uses, first match wins; each has a fixture under
 # tests/fixtures/platforms/ read through the real spider (tests/test_sources.py).
@@ -59,8 +59,6 @@ def platform(source: Source) -> str:
 
 def validate(cfg: Config, path: str) -> list[str]:
     """One line per problem found without fetching anything (empty: the config is fine)."""
-    from parsel.csstranslator import HTMLTranslator  # Scrapy's own CSS dialect (::text, ::attr)
-
     problems: list[str] = []
     urls: dict[str, str] = {}
     for i, src in enumerate(cfg.sources):
@@ -70,23 +68,40 @@ def validate(cfg: Config, path: str) -> list[str]:
         if src.url in urls:
             problems.append(f"{key}.url: same URL as {urls[src.url]!r}")
         urls.setdefault(src.url, src.name)
-        for sel_key, selectors in (("selectors", src.selectors), ("history.selectors",
-                                   src.history.selectors if src.history else None)):  # fmt: skip
-            for name, css in (selectors.model_dump() if selectors else {}).items():
-                try:
-                    if css:
-                        HTMLTranslator().css_to_xpath(css)
-                except Exception as exc:  # cssselect's SelectorSyntaxError and friends
-                    problems.append(f"{key}.{sel_key}.{name}: {css!r} is not CSS: {exc}")
+        if src.type == "feed" and (src.selectors or src.preset):
+            problems.append(f"{key}: a feed is read as a feed; selectors and preset are ignored")
+        if src.selectors and src.preset:
+            problems.append(f"{key}: both selectors and preset; the preset would win")
+        problems += _selector_problems(f"{key}.selectors", src.selectors)
+        if src.history:
+            problems += _selector_problems(f"{key}.history.selectors", src.history.selectors)
+    return problems
+
+
+def _selector_problems(key: str, selectors: Selectors | None) -> list[str]:
+    """Selectors that Scrapy's CSS dialect (parsel: ::text, ::attr()) cannot compile."""
+    from parsel.csstranslator import HTMLTranslator
+
+    problems = []
+    for name, css in (selectors.model_dump() if selectors else {}).items():
+        try:
+            if css:
+                HTMLTranslator().css_to_xpath(css)
+        except Exception as exc:  # cssselect's SelectorSyntaxError, ExpressionError and kin
+            problems.append(f"{key}.{name}: {css!r} is not CSS: {exc}")
     return problems
 
 
 def summary(cfg: Config) -> str:
-    """Sources per platform and how many are `verified: false`."""
+    """Sources per platform, and how many are `verified: false` in all and on each."""
     counts = Counter(platform(s) for s in cfg.sources)
-    parts = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-    unverified = sum(not s.verified for s in cfg.sources)
-    return f"{len(cfg.sources)} sources ({unverified} verified: false): {parts}"
+    unverified = Counter(platform(s) for s in cfg.sources if not s.verified)
+    parts = ", ".join(
+        f"{name} {n}" + (f" ({unverified[name]} unverified)" if unverified[name] else "")
+        for name, n in sorted(counts.items())
+    )
+    total = sum(unverified.values())
+    return f"{len(cfg.sources)} sources, {total} of them verified: false: {parts}"
 
 
 @dataclass(frozen=True, slots=True)

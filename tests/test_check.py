@@ -28,8 +28,8 @@ def write(tmp_path: Path, body: str) -> Path:
 def test_the_shipped_config_passes_and_is_summarised_by_platform() -> None:
     proc = monitor("check", "--config", str(ROOT / "config.yaml"))
     summary = proc.stdout.strip().splitlines()[-1]
-    assert summary.startswith("138 sources (109 verified: false): bbc 28,")
-    assert "soh-rss 37" in summary and "other" not in summary
+    assert summary.startswith("138 sources, 109 of them verified: false: bbc 28 (23 unverified),")
+    assert "soh-rss 37 (33 unverified)" in summary and "other" not in summary
 
 
 def test_problems_are_one_line_each_and_exit_1(tmp_path: Path) -> None:
@@ -41,17 +41,19 @@ def test_problems_are_one_line_each_and_exit_1(tmp_path: Path) -> None:
     url: https://c.example/news
     type: html
     selectors: {item: "li[", link: "a::attr(href)"}
+  - {name: d, url: "https://d.example/feed", preset: soh-listing}
 """,
     )
     proc = monitor("check", "--config", str(cfg), check=False)
     assert proc.returncode == 1
-    assert proc.stdout.splitlines()[:3] == [
+    assert proc.stdout.splitlines()[:4] == [
         f"{cfg}: sources[0].force: 'Kent Constabulary' is not a UK force (monitor/forces.py)",
         f"{cfg}: sources[1].url: same URL as 'a'",
         f"{cfg}: sources[2].selectors.item: 'li[' is not CSS: "
         + proc.stdout.splitlines()[2].split("is not CSS: ", 1)[1],
+        f"{cfg}: sources[3]: a feed is read as a feed; selectors and preset are ignored",
     ]
-    assert proc.stderr.strip() == f"Error: {cfg}: 3 problems"
+    assert proc.stderr.strip() == f"Error: {cfg}: 4 problems"
 
 
 def test_a_bad_interval_is_the_config_loaders_one_line(tmp_path: Path) -> None:
