@@ -13,7 +13,8 @@ from sqlite_utils import Database
 
 from monitor import archive, browse, config, coverage, forces
 from monitor.cli import cli
-from tests.conftest import ROOT, monitor
+from monitor.loopback import SiteServer
+from tests.conftest import FIXTURES, ROOT, monitor
 
 CONFIG = """
 sources:
@@ -138,3 +139,31 @@ def test_datasette_serves_the_view_as_monitor_serve_configures_it(tmp_path: Path
     assert len(got.json()) == len(forces.FORCES)
     quiet = asyncio.run(ds.client.get("/archive/coverage.json?_shape=array&verdict=quiet+30+days"))
     assert [r["force"] for r in quiet.json()] == ["Essex Police"]
+
+
+def test_a_listing_whose_selectors_match_nothing_fails_not_quietly_empty(tmp_path: Path) -> None:
+    selectors = '{item: "li.news-listing__item", link: "a::attr(href)", title: "h2"}'
+    with SiteServer(FIXTURES / "platforms") as site:
+        site.routes["/empty.xml"] = lambda h: (200, {}, b"<rss><channel><title>Quiet</title></channel></rss>")  # fmt: skip
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            f"archive: {tmp_path / 'a.db'}\nsources:\n"
+            f"  - {{name: fits, url: '{site.base}/police-scotland.html', type: html,"
+            f" force: Police Scotland, fetch_articles: false, selectors: {selectors}}}\n"
+            f"  - {{name: redesigned, url: '{site.base}/soh-listing.html', type: html,"
+            f" force: Essex Police, fetch_articles: false, selectors: {selectors}}}\n"
+            f"  - {{name: quiet-feed, url: '{site.base}/empty.xml'}}\n"
+        )
+        for _ in range(2):  # the second poll reads the page again: still failing
+            monitor("run", "--all", "--config", str(cfg))
+    db = Database(tmp_path / "a.db")
+    health = {r["id"]: r for r in db.query("SELECT * FROM source_health")}
+    assert (health["fits"]["status"], health["fits"]["last_error"]) == ("ok", None)
+    assert health["redesigned"]["status"] == "never succeeded"
+    assert health["redesigned"]["last_error"] == (
+        "listing matched no items: its selectors or preset no longer fit the page"
+    )
+    assert health["redesigned"]["failed_polls"] == 2 and health["redesigned"]["error_score"] == 2
+    assert health["quiet-feed"]["status"] == "ok"  # an empty feed is empty, not broken
+    assert verdicts(db)["essex"] == "never succeeded"
+    assert db["runs"].get(2)["sources_failed"] == 1
