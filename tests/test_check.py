@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import check, config
 from monitor.config import USER_AGENT
 from monitor.loopback import SiteServer
 from tests.conftest import FIXTURES, ROOT, monitor
@@ -106,6 +107,8 @@ def test_probe_reports_each_verdict_kind_once(site: SiteServer, tmp_path: Path) 
     assert paths[0] == "/robots.txt" and paths.count("/robots.txt") == 1
     assert "/private/feed.xml" not in paths and "/off.xml" not in paths
     assert {headers["user-agent"] for _, headers in site.requests} == {USER_AGENT}
+    kinds = [r.kind for r in check.probe(config.load(cfg), delay=0)]
+    assert kinds == ["feed", "listing", "not a feed", "http error", "robots.txt"]  # each once
 
 
 def test_probe_follows_no_redirect_to_an_unconfigured_loopback(
@@ -151,3 +154,10 @@ def test_probe_names_the_format_and_an_empty_listing_fails_with_its_feeds(
         "RDF feed with 1 entry",
         f"listing: selectors matched 0 items; it advertises {site.base}/news/essex/news/GetNewsRss/",
     ]
+
+
+def test_probe_of_a_closed_port_says_unreachable(tmp_path: Path) -> None:
+    cfg = write(tmp_path, '  - {name: closed, url: "http://127.0.0.1:9/feed.xml"}\n')
+    (result,) = check.probe(config.load(cfg), delay=0)
+    assert (result.kind, result.usable) == ("unreachable", False)
+    assert result.detail.startswith("unreachable: ") and "refused" in result.detail.lower()
