@@ -273,6 +273,60 @@ def status(config_path: str, db_path: str | None, run_count: int, as_json: bool)
 
 
 @cli.command()
+@config_option
+@click.option("--probe", is_flag=True, help="Also fetch each enabled source once, politely.")
+@click.option(
+    "--delay", default=1.0, show_default=True, type=click.FloatRange(0), help="Seconds per host."
+)
+@friendly_errors
+def check(config_path: str, probe: bool, delay: float) -> None:
+    """Validate the config without polling; with --probe, fetch each source once and say what it
+    is (feed with N entries, listing with N items, HTML page and the feeds it advertises, HTTP
+    error, robots.txt refusal). Exits 1 if anything is wrong or unusable.
+
+    Example:
+
+        monitor check --config config.yaml --probe
+    """
+    from monitor import check as check_mod
+
+    cfg = load_config(config_path)
+    problems = check_mod.validate(cfg, config_path)
+    for line in problems:
+        click.echo(line)
+    click.echo(check_mod.summary(cfg))
+    if problems:
+        raise click.ClickException(f"{config_path}: {len(problems)} problems")
+    if probe:
+        results = check_mod.probe(cfg, delay)
+        click.echo(check_mod.probe_text(results))
+        if not all(r.usable for r in results):
+            sys.exit(1)
+
+
+@cli.command()
+@config_option
+@db_option
+@friendly_errors
+def coverage(config_path: str, db_path: str | None) -> None:
+    """Show each UK force with its sources and a verdict: watched, quiet 30 days, failing,
+    never succeeded or not watched (before any run: what the config would watch).
+
+    Example:
+
+        monitor coverage --db archive.db
+    """
+    from monitor import coverage as coverage_mod
+
+    cfg = load_config(config_path) if Path(config_path).exists() else None
+    db_path = db_path or (cfg.archive if cfg else config_mod.DEFAULT_ARCHIVE)
+    db, from_config = coverage_mod.open_for(db_path, cfg)
+    if from_config:
+        click.echo(f"{db_path}: no archive yet; showing what {config_path} would watch")
+    click.echo(coverage_mod.text(coverage_mod.read(db)))
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.File("rb"), metavar="FILE...")
 def extract(files: tuple[Any, ...]) -> None:
     """Print relevance and figures as one JSON line per saved page or text file ('-' is stdin).

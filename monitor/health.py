@@ -50,6 +50,24 @@ def withhold_validators(result: dict[str, Any]) -> None:
         result.pop(key, None)
 
 
+EMPTY_LISTING = "listing matched no items: its selectors or preset no longer fit the page"
+
+
+def flag_empty_listing(src: dict[str, Any], result: dict[str, Any]) -> None:
+    """A news listing always lists something: a page read afresh (a body unlike the stored one)
+    in which the selectors found nothing means they do not fit it, so the poll fails (a hard
+    error) instead of looking healthy and empty. A feed may be empty; that is not flagged."""
+    if (
+        src.get("type") == "html"
+        and result.get("error") is None
+        and result.get("http_status") == 200
+        and not result.get("entries")
+        and result.get("body_hash") not in (None, src.get("body_hash"))
+    ):
+        result.update(error=EMPTY_LISTING, error_kind="hard")
+        withhold_validators(result)
+
+
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 

@@ -334,6 +334,92 @@ WHERE f.part_of IS NULL AND f.restates IS NULL
 """
 
 
+def _replaced(sql: str, *swaps: tuple[str, str, int]) -> str:
+    """`sql` with each (old, new, times) swapped; an old text seen a different number of times
+    is a bug here, not in the view."""
+    for old, new, times in swaps:
+        assert sql.count(old) == times, old
+        sql = sql.replace(old, new)
+    return sql
+
+
+# A source's first successful poll: polls are written in time order, so the first by id is the
+# earliest, found through the (source_id, id) index instead of a scan of all its polls.
+FIRST_SUCCESS = (
+    "(SELECT p.polled_at FROM polls p WHERE p.source_id = s.id AND p.error IS NULL"
+    " ORDER BY p.id LIMIT 1)"
+)
+# The time an article counts from: published when the feed said, else when it was fetched.
+ARTICLE_AT = "COALESCE(a.published, a.fetched_at)"
+
+# source_health as in m007, except that an enabled source with no success ever says so (during an
+# outage its stored status stays 'ok' with score 0), with its force and `verified:`, and with the
+# first success found through the index.
+SOURCE_HEALTH_V3 = _replaced(
+    SOURCE_HEALTH_V2,
+    (
+        " s.status,",
+        "\n       CASE WHEN s.enabled = 1 AND s.last_success_at IS NULL THEN 'never succeeded'"
+        "\n            ELSE s.status END AS status,",
+        1,
+    ),
+    (
+        "AS relevant_articles\n",
+        "AS relevant_articles,\n       s.force, s.force_code, s.verified\n",
+        1,
+    ),
+    (
+        "(SELECT MIN(p.polled_at) FROM polls p WHERE p.source_id = s.id AND p.error IS NULL)",
+        FIRST_SUCCESS,
+        2,
+    ),
+)
+
+# One row per UK force (the `forces` reference, kind 'force'), joined with the enabled sources
+# whose `force:` maps to it. The verdict, first match wins: no source -> 'not watched'; no source
+# ever succeeded -> 'never succeeded'; none ok now -> 'failing'; watched for 30 days or more with
+# no relevant article published in the last 30 -> 'quiet 30 days'; else 'watched'. Every
+# per-source lookup is one index probe (polls by source and id; articles by source, relevance
+# and time), so the view costs the same on a year's archive as on a week's.
+COVERAGE = f"""
+WITH src AS (
+  SELECT h.id, h.force_code, h.status, h.verified, h.last_success_at,
+         {FIRST_SUCCESS.replace("s.id", "h.id")} AS first_success_at,
+         (SELECT MAX({ARTICLE_AT}) FROM articles a WHERE a.source_id = h.id AND a.relevant = 1)
+             AS last_relevant_at
+  FROM source_health h WHERE h.enabled = 1 AND h.force_code IS NOT NULL
+),
+per_force AS (
+  SELECT f.code, f.name, f.region, f.country,
+         COUNT(src.id) AS sources,
+         group_concat(src.id || ' (' || src.status || ')', ', ') AS source_statuses,
+         SUM(CASE WHEN src.verified = 0 THEN 1 ELSE 0 END) AS unverified_sources,
+         SUM(CASE WHEN src.status = 'ok' THEN 1 ELSE 0 END) AS sources_ok,
+         MAX(src.last_success_at) AS last_success_at,
+         MIN(src.first_success_at) AS first_success_at,
+         MAX(src.last_relevant_at) AS last_relevant_at
+  FROM forces f LEFT JOIN src ON src.force_code = f.code
+  WHERE f.kind = 'force'
+  GROUP BY f.code
+)
+SELECT pf.code AS force_code, pf.name AS force, pf.region, pf.country, pf.sources,
+       pf.source_statuses, COALESCE(pf.unverified_sources, 0) AS unverified_sources,
+       pf.last_success_at, pf.last_relevant_at AS last_relevant_story_at,
+       (SELECT a.story_id FROM src JOIN articles a ON a.source_id = src.id AND a.relevant = 1
+            AND {ARTICLE_AT} = pf.last_relevant_at
+        WHERE src.force_code = pf.code LIMIT 1) AS last_relevant_story_id,
+       CASE WHEN pf.sources = 0 THEN 'not watched'
+            WHEN pf.last_success_at IS NULL THEN 'never succeeded'
+            WHEN pf.sources_ok = 0 THEN 'failing'
+            WHEN julianday('now') - julianday(pf.first_success_at) >= 30
+             AND (pf.last_relevant_at IS NULL
+                  OR julianday('now') - julianday(pf.last_relevant_at) > 30)
+            THEN 'quiet 30 days'
+            ELSE 'watched' END AS verdict
+FROM per_force pf
+"""
+
+
 @migrations()
 def m011_figure_series_view(db: Database) -> None:
     # The time series a researcher exports (`monitor export`) and browses (Datasette). Articles
@@ -366,3 +452,24 @@ def m011_figure_series_view(db: Database) -> None:
         digest = hashlib.sha256((body or summary or "").encode("utf-8")).hexdigest()
         db.execute("UPDATE articles SET text_sha256 = ? WHERE id = ?", [digest, article_id])
     db.create_view("figure_series", FIGURE_SERIES)
+
+
+@migrations()
+def m012_coverage_view(db: Database) -> None:
+    # Which forces are watched: each source's `force:` as a `forces` code (written by
+    # sync_sources through forces.match_name; existing rows matched on an exact alias here), a
+    # source that never succeeded shown as 'never succeeded' rather than 'ok' with score 0, and
+    # the per-force `coverage` view that tells "no announcements" from "not watched". The index
+    # answers "latest relevant article of a source" without reading its other articles.
+    db["sources"].add_column("force_code", str)
+    db.execute(
+        "UPDATE sources SET force_code = (SELECT f.code FROM forces f, json_each(f.aliases) j"
+        " WHERE f.kind = 'force' AND lower(j.value) = lower(sources.force) LIMIT 1)"
+        " WHERE force IS NOT NULL"
+    )
+    db.execute(
+        "CREATE INDEX idx_articles_source_relevant_at ON articles"
+        f" (source_id, relevant, {ARTICLE_AT.replace('a.', '')})"
+    )
+    db.create_view("source_health", SOURCE_HEALTH_V3, replace=True)
+    db.create_view("coverage", COVERAGE)

@@ -112,7 +112,9 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 "type": src.type,
                 "kind": src.kind,
                 "force": src.force,
+                "force_code": forces.match_name(src.force),
                 "publisher": src.publisher,
+                "verified": int(src.verified),
                 "enabled": int(src.enabled),
                 "every_seconds": src.every,
             }
@@ -219,7 +221,9 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
 def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any]) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
-    update = health.after_poll(db["sources"].get(source_id), result, when)
+    src = db["sources"].get(source_id)
+    health.flag_empty_listing(src, result)  # mutates result, so the poll row records it too
+    update = health.after_poll(src, result, when)
     poll = {
         "run_id": run_id,
         "source_id": source_id,
