@@ -43,8 +43,10 @@ class HistorySpider(ListingSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for walk in self.backfill.walks.values():
-            first = 0 if walk.cursor.preset == "sitemap" else walk.cursor.next_page
-            yield self.page_request(walk, first, self.start_url(walk))
+            if walk.cursor.preset == "sitemap":  # the index is read again: it names the pages
+                yield self.page_request(walk, 0, self.start_url(walk))
+            else:
+                yield self.page_request(walk, walk.cursor.next_page)
 
     @staticmethod
     def start_url(walk: Walk) -> str:
@@ -148,7 +150,7 @@ class HistorySpider(ListingSpider):
         yield from self.keep(walk, max(page, 1), articles, ordered=False)
         if page == 0:
             walk.end(1, "a single sitemap")
-        else:
+        elif not walk.stopping:
             yield from self.next_child(walk, page)
 
     def next_child(self, walk: Walk, after: int) -> Iterable[scrapy.Request]:

@@ -68,6 +68,7 @@ def pick_sources(cfg: Config, names: Sequence[str]) -> list[Source]:
 def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int, rate: float) -> Any:
     """The live crawl's settings, stricter: `rate` requests/s per host (0: politeness off)."""
     from monitor.crawl import scrapy_settings as live_settings
+    from monitor.guard import allowed_hosts
 
     settings = live_settings(cfg, db_path, run_id)
     pipes = settings.getdict("ITEM_PIPELINES")
@@ -80,8 +81,11 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int, rate: float) 
     extensions["monitor.extensions.RunStats"] = None  # no polls: a walk is not a poll
     extensions["monitor.backfill.components.BackfillStats"] = 500
     polite = rate > 0
+    walked = [s.url for s in cfg.sources] + [s.history.url for s in cfg.sources if s.history]
     settings.setdict(
         {
+            # the SSRF guard also trusts the hosts that histories are walked on
+            "MONITOR_ALLOWED_HOSTS": allowed_hosts(u.replace("{page}", "1") for u in walked if u),
             "ITEM_PIPELINES": pipes,
             "DOWNLOADER_MIDDLEWARES": middlewares,
             "EXTENSIONS": extensions,

@@ -17,6 +17,16 @@ log = logging.getLogger("monitor")
 
 
 @dataclass
+class PageTally:
+    """What one page gave; added to the cursor only once the cursor moves past the page."""
+
+    sig: str
+    oldest: str | None
+    articles: int = 0
+    relevant: int = 0
+
+
+@dataclass
 class Walk:
     """One source's walk in this process: its cursor plus what is still in the pipeline."""
 
@@ -27,6 +37,7 @@ class Walk:
     completed: set[int] = field(default_factory=set)
     last_page: int | None = None  # set when the walk knows its end
     failed_page: int | None = None
+    tally: dict[int, PageTally] = field(default_factory=dict)
     entries: int = 0
     why_end: str = ""
 
@@ -54,15 +65,16 @@ class Walk:
         decides whether the walk goes on: not after an empty page or one older than --since."""
         urls = [a.entry.url for a in articles]
         sig = hashlib.sha1("\n".join(sorted(urls)).encode()).hexdigest()[:16]
+        dated = sorted(a.entry.published for a in articles if a.entry.published)
         if urls and (set(urls) <= self.seen or sig == self.cursor.last_sig):
             self.end(page - 1, f"page {page} repeats an earlier page (a pagination loop)")
             return []
+        reached = self.cursor.reached  # of the pages behind the cursor: true after a resume too
+        if ordered and dated and reached and dated[0] > reached:
+            self.end(page - 1, f"page {page} is newer than {reached} (the listing started again)")
+            return []
         self.seen.update(urls)
-        days = [d for a in articles if (d := uk_date(a.entry.published))]
-        if days:
-            oldest = min(a.entry.published or "" for a in articles if a.entry.published)
-            if self.cursor.reached is None or oldest < self.cursor.reached:
-                self.cursor.reached = oldest
+        days = [d for d in map(uk_date, dated) if d]
         if ordered and not articles:
             self.end(page, f"page {page} is empty")
         elif ordered and days and max(days) < self.cursor.since:
@@ -70,8 +82,7 @@ class Walk:
         elif page >= (self.source.history.max_pages if self.source.history else 1):
             self.end(page, f"max_pages ({page}) reached")
         kept = [a for a in articles if self.in_window(a.entry.published)]
-        self.cursor.pages += 1
-        self.cursor.last_sig = sig
+        self.tally[page] = PageTally(sig, dated[0] if dated else None)
         self.entries += len(kept)
         self.pending[page] = len(kept)
         if not kept:
@@ -99,8 +110,8 @@ class Walk:
         log.warning("event=backfill_page_failed source=%s page=%s why=%r", self.id, page, why)
 
     def item_done(self, page: int, relevant: bool, failure: str | None) -> None:
-        self.cursor.articles += 1
-        self.cursor.relevant += int(relevant)
+        self.tally[page].articles += 1
+        self.tally[page].relevant += int(relevant)
         if failure:
             self.fail(page, failure)
         self.pending[page] -= 1
@@ -115,6 +126,16 @@ class Walk:
     def _advance(self) -> None:
         c = self.cursor
         while c.next_page in self.completed and c.next_page != self.failed_page:
+            # a page counts once the cursor is past it: read again after a kill, it counts once
+            if (t := self.tally.pop(c.next_page, None)) is not None:
+                c.pages, c.articles, c.relevant = (
+                    c.pages + 1,
+                    c.articles + t.articles,
+                    c.relevant + t.relevant,
+                )
+                c.last_sig = t.sig
+                if t.oldest and (c.reached is None or t.oldest < c.reached):
+                    c.reached = t.oldest
             c.next_page += 1
         if self.last_page is not None and c.next_page > self.last_page and not self.failed_page:
             c.status, c.last_error = "done", None
