@@ -5,6 +5,7 @@ archive, beside a live `monitor run`, through failures, a 429 storm and a SIGKIL
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import signal
 import sqlite3
@@ -28,6 +29,7 @@ from tests.fixtures.backfill import site as site_mod
 
 SINCE = "2019-01-01"
 IN_WINDOW = 296  # 300 articles, 4 NPCC releases from 2018
+THREE = ("--source", "kent-police", "--source", "npcc", "--source", "kent-echo")
 
 
 @pytest.fixture
@@ -75,6 +77,17 @@ sources:
     history:
       preset: sitemap
       url: {base}/paper/sitemap-index.xml
+  - name: home-office
+    url: {base}/govuk/feed.atom
+    kind: gov
+    history:
+      preset: govuk-search
+      url: {base}/govuk/api/search.json?q=county+lines&order=-public_timestamp&count=5
+  - name: serocu
+    url: {base}/wp/feed/
+    kind: police
+    history:
+      preset: wordpress
   - name: no-history
     url: {base}/other/rss
 """
@@ -104,7 +117,7 @@ def test_backfill_archives_each_relevant_article_once_with_figures_and_stories(
     config: Path, server: SiteServer, site: site_mod.HistorySite, tmp_path: Path
 ) -> None:
     monitor("run", "--config", str(config), "--source", "kent-police")  # a live poll first
-    proc = backfill(config, "--rate", "0")
+    proc = backfill(config, "--rate", "0", *THREE)
     db = Database(tmp_path / "archive.db")
     base = server.base
 
@@ -150,7 +163,7 @@ def test_backfill_archives_each_relevant_article_once_with_figures_and_stories(
 
     # a finished backfill is a no-op: not one request
     asked = len(server.requests)
-    again = backfill(config, "--rate", "0")
+    again = backfill(config, "--rate", "0", *THREE)
     assert len(server.requests) == asked
     assert "articles new: 0" in again.stdout
     status = monitor("status", "--config", str(config)).stdout
@@ -217,7 +230,7 @@ def test_a_killed_backfill_resumes_where_it_left_off(
     config: Path, server: SiteServer, site: site_mod.HistorySite, tmp_path: Path
 ) -> None:
     db_path = tmp_path / "archive.db"
-    args = ["backfill", "--config", str(config), "--since", SINCE, "--rate", "25"]
+    args = ["backfill", "--config", str(config), "--since", SINCE, "--rate", "25", *THREE]
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor", *args],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -236,7 +249,7 @@ def test_a_killed_backfill_resumes_where_it_left_off(
     done_before = {r["source_id"]: r["next_page"] for r in db["backfill_cursors"].rows}
     assert db["runs"].get(1)["status"] == "running"  # killed: nobody closed it
 
-    after = backfill(config, "--rate", "0")
+    after = backfill(config, "--rate", "0", *THREE)
     assert db["runs"].get(1)["status"] == "killed"
     assert db["articles"].count == IN_WINDOW
     assert db.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone()[0] == IN_WINDOW
@@ -277,6 +290,24 @@ def test_a_backfill_waits_while_monitor_run_holds_the_archive_lock(
     assert Database(db_path)["articles"].count == 116
 
 
+def test_govuk_search_api_and_wordpress_feed_pages_are_walked_too(
+    config: Path, server: SiteServer, site: site_mod.HistorySite, tmp_path: Path
+) -> None:
+    proc = backfill(config, "--rate", "0", "--source", "home-office", "--source", "serocu")
+    assert "home-office: done, 3 pages, 12 articles, 4 relevant" in proc.stdout
+    assert "serocu: done, 2 pages, 10 articles, 4 relevant" in proc.stdout
+    db = Database(tmp_path / "archive.db")
+    for path in site.npcc[:12]:
+        row = next(db["articles"].rows_where("url = ?", [server.base + path]))
+        assert (row["source_id"], row["published"]) == (
+            "home-office",
+            utc_iso(site.articles[path].published),
+        )
+    starts = [parse_qs(urlsplit(t).query).get("start", ["0"])[0] for t, _ in server.requests
+              if urlsplit(t).path == "/govuk/api/search.json"]  # fmt: skip
+    assert starts == ["0", "5", "10", "15"]  # the fourth page is empty: the end
+
+
 def test_until_keeps_only_the_window(config: Path, tmp_path: Path) -> None:
     proc = backfill(config, "--rate", "0", "--source", "npcc", "--until", "2020-12-31")
     assert "npcc: done" in proc.stdout
@@ -291,7 +322,7 @@ def test_mistakes_are_one_line_naming_the_source(runner, config: Path) -> None: 
         cli, ["backfill", "--config", str(config), "--since", SINCE, "--source", "no-history"]
     )
     assert result.exit_code == 1
-    assert "Error: sources[3] (no-history): no history: to walk" in result.output
+    assert "Error: sources[5] (no-history): no history: to walk" in result.output
     result = runner.invoke(
         cli, ["backfill", "--config", str(config), "--since", SINCE, "--source", "nope"]
     )
@@ -389,3 +420,40 @@ def test_a_live_cycle_leaves_a_running_backfill_alone(archive_db: Database) -> N
     assert archive_db["runs"].get(backfill_run)["status"] == "running"
     archive.close_abandoned_runs(archive_db, backfill=True)  # the next backfill, under its own
     assert archive_db["runs"].get(backfill_run)["status"] == "killed"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_per_source_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    from monitor.archive.backfill_state import Cursor
+    from monitor.backfill.progress import Progress
+    from monitor.backfill.walk import Walk
+    from monitor.config import Source
+
+    def walk(name: str, reached: str | None, status: str = "walking") -> Walk:
+        source = Source.model_validate({"name": name, "url": "https://example.org/feed"})
+        cursor = Cursor(name, "sitemap", "2020-01-01", "2024-01-01", status=status, next_page=4)
+        cursor.articles, cursor.relevant, cursor.reached = 30, 7, reached
+        return Walk(source, cursor)
+
+    walks = [walk("halfway", "2021-12-31T12:00:00+00:00"), walk("done", None, "done")]
+    screen = _Terminal()
+    progress = Progress(walks, screen)
+    progress.update(walks[0])
+    progress.update(walks[1])
+    frames = screen.getvalue().split("\x1b[2F")  # the second frame redraws both bars in place
+    assert len(frames) == 2
+    assert frames[1].splitlines() == [
+        "\x1b[2K[##########..........]  50% halfway: page 3, 30 articles, 7 relevant,"
+        " reached 2021-12-31",
+        "\x1b[2K[####################] 100% done: page 3, 30 articles, 7 relevant, reached -"
+        " [done]",
+    ]
+    log = io.StringIO()
+    Progress(walks, log).update(walks[0])
+    assert log.getvalue() == (
+        "backfill halfway: page 3, 30 articles, 7 relevant, reached 2021-12-31\n"
+    )

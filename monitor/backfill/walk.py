@@ -73,11 +73,12 @@ class Walk:
         if ordered and dated and reached and dated[0] > reached:
             self.end(page - 1, f"page {page} is newer than {reached} (the listing started again)")
             return []
+        if ordered and not articles:
+            self.end(page - 1, f"page {page} is empty")
+            return []
         self.seen.update(urls)
         days = [d for d in map(uk_date, dated) if d]
-        if ordered and not articles:
-            self.end(page, f"page {page} is empty")
-        elif ordered and days and max(days) < self.cursor.since:
+        if ordered and days and max(days) < self.cursor.since:
             self.end(page, f"page {page} is older than {self.cursor.since}")
         elif page >= (self.source.history.max_pages if self.source.history else 1):
             self.end(page, f"max_pages ({page}) reached")
