@@ -88,6 +88,12 @@ sources:
     kind: police
     history:
       preset: wordpress
+  - name: serocu-news
+    url: {base}/wp/feed/
+    kind: police
+    history:
+      preset: wordpress
+      url: {base}/wp/news/
   - name: no-history
     url: {base}/other/rss
 """
@@ -308,6 +314,19 @@ def test_govuk_search_api_and_wordpress_feed_pages_are_walked_too(
     assert starts == ["0", "5", "10", "15"]  # the fourth page is empty: the end
 
 
+def test_an_undated_listing_takes_each_date_from_the_article_page(
+    config: Path, server: SiteServer, site: site_mod.HistorySite, tmp_path: Path
+) -> None:
+    proc = backfill(config, "--rate", "0", "--source", "serocu-news")
+    assert "serocu-news: done, 3 pages, 15 articles, 6 relevant" in proc.stdout
+    db = Database(tmp_path / "archive.db")
+    for path in site.soh[10:25]:
+        row = next(db["articles"].rows_where("url = ?", [server.base + path]))
+        page = site.articles[path]
+        if page.relevant or "cannabis" in page.title:  # fetched: the page says when
+            assert row["published"] == utc_iso(page.published), path
+
+
 def test_until_keeps_only_the_window(config: Path, tmp_path: Path) -> None:
     proc = backfill(config, "--rate", "0", "--source", "npcc", "--until", "2020-12-31")
     assert "npcc: done" in proc.stdout
@@ -322,7 +341,7 @@ def test_mistakes_are_one_line_naming_the_source(runner, config: Path) -> None: 
         cli, ["backfill", "--config", str(config), "--since", SINCE, "--source", "no-history"]
     )
     assert result.exit_code == 1
-    assert "Error: sources[5] (no-history): no history: to walk" in result.output
+    assert "Error: sources[6] (no-history): no history: to walk" in result.output
     result = runner.invoke(
         cli, ["backfill", "--config", str(config), "--since", SINCE, "--source", "nope"]
     )

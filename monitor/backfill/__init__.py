@@ -72,6 +72,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int, rate: float) 
 
     settings = live_settings(cfg, db_path, run_id)
     pipes = settings.getdict("ITEM_PIPELINES")
+    pipes["monitor.backfill.components.PageDate"] = 260  # after the fetch (250), before text
     pipes["monitor.backfill.components.YieldToLive"] = 850  # just before ArchivePipeline (900)
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     middlewares["monitor.backfill.components.RetryAfter"] = (

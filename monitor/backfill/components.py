@@ -10,6 +10,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,6 +72,51 @@ class YieldToLive:
             lock.waits += 1
             await asyncio.sleep(0.5)
         return item
+
+
+# ---------------------------------------------------------------- dates from the page
+
+
+class PageDate:
+    """Pipeline step between the fetch and the text (which drops the page): an item its listing
+    left undated takes its date from the page (meta tags, <time>, the text; htmldate), and is
+    dropped if that date is outside the window. Items that were not fetched stay undated."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PageDate:
+        return cls(crawler)
+
+    def process_item(self, item: Article) -> Article:
+        from scrapy.exceptions import DropItem
+
+        if item.entry.published or not item.raw:
+            return item
+        item.entry.published = page_date(item.raw)
+        walk = self.crawler.spider.backfill.walks.get(item.entry.source_id)
+        if walk is not None and not walk.in_window(item.entry.published):
+            raise DropItem(f"outside the window by its page's date: {item.entry.url}")
+        return item
+
+
+def page_date(raw: bytes) -> str | None:
+    """The publication date a page states, in UTC (a bare date is a London day), or None."""
+    import htmldate
+
+    from monitor.dates import LONDON, utc_iso
+
+    found = htmldate.find_date(
+        raw, original_date=True, extensive_search=False, outputformat="%Y-%m-%dT%H:%M:%S%z"
+    )
+    if not found:
+        return None
+    try:
+        when = datetime.fromisoformat(found)
+    except ValueError:
+        return None
+    return utc_iso(when if when.tzinfo else when.replace(tzinfo=LONDON))
 
 
 # ---------------------------------------------------------------- Retry-After
