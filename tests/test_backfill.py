@@ -271,6 +271,27 @@ def test_a_killed_backfill_resumes_where_it_left_off(
         assert pages.count(resumed_at) <= 2
 
 
+def test_ctrl_c_stops_cleanly_and_says_so(config: Path, server: SiteServer, tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    args = ["backfill", "--config", str(config), "--since", SINCE, "--rate", "25", *THREE]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while _cursor_pages(db_path) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert "run 1 interrupted:" in out
+    assert "(interrupted (Ctrl-C or SIGTERM): run it again to go on)" in out
+    assert Database(db_path)["runs"].get(1)["status"] == "interrupted"
+
+
 def test_a_backfill_waits_while_monitor_run_holds_the_archive_lock(
     config: Path, server: SiteServer, tmp_path: Path
 ) -> None:

@@ -234,7 +234,8 @@ class BackfillStats:
     def spider_closed(self, spider: Any, reason: str) -> None:
         for walk in spider.backfill.walks.values():
             if walk.cursor.status == "walking" and not walk.stopping and reason != "finished":
-                walk.cursor.last_error = f"interrupted ({reason})"
+                why = "Ctrl-C or SIGTERM" if reason == "shutdown" else reason
+                walk.cursor.last_error = f"interrupted ({why}): run it again to go on"
             save_cursor(self._db(), walk.cursor)
         self.flush()
 
