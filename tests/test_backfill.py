@@ -497,3 +497,41 @@ def test_progress_is_a_bar_per_source_on_a_terminal_and_plain_lines_elsewhere() 
     assert log.getvalue() == (
         "backfill halfway: page 3, 30 articles, 7 relevant, reached 2021-12-31\n"
     )
+
+
+def test_a_resumed_walk_passes_over_pages_pushed_down_by_new_news() -> None:
+    from monitor.archive.backfill_state import Cursor
+    from monitor.backfill.walk import Walk
+    from monitor.config import Source
+    from monitor.items import Article, Entry
+
+    def articles(*days: str) -> list[Article]:
+        return [
+            Article(
+                Entry(
+                    "s",
+                    f"https://x.example/{d}",
+                    f"https://x.example/{d}",
+                    "t",
+                    published=f"{d}T09:00:00+00:00",
+                )
+            )
+            for d in days
+        ]
+
+    source = Source.model_validate(
+        {"name": "s", "url": "https://x.example/feed", "history": {"preset": "listing-pages"}}
+    )
+    cursor = Cursor(
+        "s", "listing-pages", "2020-01-01", next_page=3, reached="2024-05-01T09:00:00+00:00"
+    )
+    walk = Walk(source, cursor)  # resumed at page 3; since then a page's worth of news came out
+    assert walk.take_page(3, articles("2024-05-03", "2024-05-02")) == []
+    assert not walk.stopping and walk.cursor.next_page == 4  # passed over, the walk goes on
+    kept = walk.take_page(4, articles("2024-05-01", "2024-04-20"))
+    assert len(kept) == 2 and walk.cursor.next_page == 4  # waiting for the pipeline
+    for _ in kept:
+        walk.item_done(4, relevant=False, failure=None)
+    assert (walk.cursor.next_page, walk.cursor.pages, walk.cursor.articles) == (5, 1, 2)
+    assert walk.take_page(5, articles("2024-05-03", "2024-05-02")) == []  # seen: a loop
+    assert walk.cursor.status == "done" and "loop" in walk.why_end

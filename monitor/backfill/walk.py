@@ -69,14 +69,17 @@ class Walk:
         if urls and (set(urls) <= self.seen or sig == self.cursor.last_sig):
             self.end(page - 1, f"page {page} repeats an earlier page (a pagination loop)")
             return []
+        self.seen.update(urls)
         reached = self.cursor.reached  # of the pages behind the cursor: true after a resume too
         if ordered and dated and reached and dated[0] > reached:
-            self.end(page - 1, f"page {page} is newer than {reached} (the listing started again)")
+            # all of it is newer than where the walk had got to: news published since a resume
+            # pushed older pages down, or the listing started again (then the next page repeats)
+            log.info("event=backfill_newer_page source=%s page=%s", self.id, page)
+            self.skip(page)
             return []
         if ordered and not articles:
             self.end(page - 1, f"page {page} is empty")
             return []
-        self.seen.update(urls)
         days = [d for d in map(uk_date, dated) if d]
         if ordered and days and max(days) < self.cursor.since:
             self.end(page, f"page {page} is older than {self.cursor.since}")
@@ -91,7 +94,7 @@ class Walk:
         return kept
 
     def skip(self, page: int) -> None:
-        """A page counted as read without a request (a child sitemap older than --since)."""
+        """A page passed over, uncounted (a child sitemap older than --since, a newer page)."""
         self.pending[page] = 0
         self.complete(page)
 
@@ -138,7 +141,7 @@ class Walk:
                 if t.oldest and (c.reached is None or t.oldest < c.reached):
                     c.reached = t.oldest
             c.next_page += 1
-        if self.last_page is not None and c.next_page > self.last_page and not self.failed_page:
+        if self.last_page is not None and c.next_page > self.last_page and self.failed_page is None:
             c.status, c.last_error = "done", None
 
 
