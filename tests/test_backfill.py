@@ -348,6 +348,14 @@ def test_an_undated_listing_takes_each_date_from_the_article_page(
             assert row["published"] == utc_iso(page.published), path
 
 
+def test_robots_txt_is_obeyed(config: Path, server: SiteServer, tmp_path: Path) -> None:
+    robots = b"User-agent: *\nDisallow: /npcc/\n"
+    server.routes["/robots.txt"] = lambda handler: (200, {"Content-Type": "text/plain"}, robots)
+    proc = backfill(config, "--rate", "0", "--source", "npcc")
+    assert "npcc: stopped, 0 pages" in proc.stdout and "robots.txt" in proc.stdout
+    assert requested(server, "/npcc/releases") == []
+
+
 def test_until_keeps_only_the_window(config: Path, tmp_path: Path) -> None:
     proc = backfill(config, "--rate", "0", "--source", "npcc", "--until", "2020-12-31")
     assert "npcc: done" in proc.stdout
