@@ -189,6 +189,8 @@ def backfill(
     from monitor.dates import uk_date
 
     setup_logging(verbose)
+    if sys.stderr.isatty() and not verbose:  # the bars redraw in place: only warnings between
+        logging.getLogger("monitor").setLevel(logging.WARNING)
     cfg = load_config(config_path)
     db_path = db_path or cfg.archive
     window = {"since": since.date().isoformat(), "until": until.date().isoformat() if until else ""}

@@ -484,7 +484,7 @@ def test_progress_is_a_bar_per_source_on_a_terminal_and_plain_lines_elsewhere() 
     def walk(name: str, reached: str | None, status: str = "walking") -> Walk:
         source = Source.model_validate({"name": name, "url": "https://example.org/feed"})
         cursor = Cursor(name, "sitemap", "2020-01-01", "2024-01-01", status=status, next_page=4)
-        cursor.articles, cursor.relevant, cursor.reached = 30, 7, reached
+        cursor.pages, cursor.articles, cursor.relevant, cursor.reached = 3, 30, 7, reached
         return Walk(source, cursor)
 
     walks = [walk("halfway", "2021-12-31T12:00:00+00:00"), walk("done", None, "done")]
@@ -495,15 +495,15 @@ def test_progress_is_a_bar_per_source_on_a_terminal_and_plain_lines_elsewhere() 
     frames = screen.getvalue().split("\x1b[2F")  # the second frame redraws both bars in place
     assert len(frames) == 2
     assert frames[1].splitlines() == [
-        "\x1b[2K[##########..........]  50% halfway: page 3, 30 articles, 7 relevant,"
+        "\x1b[2K[##########..........]  50% halfway: 3 pages, 30 articles, 7 relevant,"
         " reached 2021-12-31",
-        "\x1b[2K[####################] 100% done: page 3, 30 articles, 7 relevant, reached -"
+        "\x1b[2K[####################] 100% done: 3 pages, 30 articles, 7 relevant, reached -"
         " [done]",
     ]
     log = io.StringIO()
     Progress(walks, log).update(walks[0])
     assert log.getvalue() == (
-        "backfill halfway: page 3, 30 articles, 7 relevant, reached 2021-12-31\n"
+        "backfill halfway: 3 pages, 30 articles, 7 relevant, reached 2021-12-31\n"
     )
 
 

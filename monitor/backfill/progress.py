@@ -26,7 +26,7 @@ class Progress:
         c = w.cursor
         reached = uk_date(c.reached) or "-"
         text = (
-            f"{w.id}: page {c.next_page - 1}, {c.articles} articles, {c.relevant} relevant,"
+            f"{w.id}: {c.pages} pages, {c.articles} articles, {c.relevant} relevant,"
             f" reached {reached}"
         )
         if c.status != "walking":
