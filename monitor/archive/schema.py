@@ -473,3 +473,30 @@ def m012_coverage_view(db: Database) -> None:
     )
     db.create_view("source_health", SOURCE_HEALTH_V3, replace=True)
     db.create_view("coverage", COVERAGE)
+
+
+@migrations()
+def m016_backfill_cursors(db: Database) -> None:
+    # `monitor backfill` keeps one cursor per source: the window it walks, the next listing page
+    # (or child sitemap) to read, the oldest date reached, and whether the walk is done, so an
+    # interrupted walk continues where it left off and a finished one is not walked again.
+    db["backfill_cursors"].create(
+        {
+            "source_id": str,
+            "preset": str,
+            "since": str,
+            "until": str,
+            "status": str,  # walking | done | stopped
+            "next_page": int,
+            "reached": str,
+            "pages": int,
+            "articles": int,
+            "relevant": int,
+            "last_sig": str,
+            "last_error": str,
+            "run_id": int,
+            "updated_at": str,
+        },
+        pk="source_id",
+        defaults={"next_page": 1, "pages": 0, "articles": 0, "relevant": 0},
+    )

@@ -170,11 +170,14 @@ def start_run(db: Database, trigger: str) -> int:
         )
 
 
-def close_abandoned_runs(db: Database) -> None:
-    """Runs left `running` by a killed process (we hold the lock, so none is really running)."""
+def close_abandoned_runs(db: Database, *, backfill: bool = False) -> None:
+    """Runs left `running` by a killed process (we hold the lock, so none is really running).
+    A backfill runs beside the live cycles under its own lock: each closes only its own kind."""
+    kind = "trigger = 'backfill'" if backfill else "trigger IS NOT 'backfill'"
     with write(db):
         db.execute(
-            "UPDATE runs SET status = 'killed', finished_at = ? WHERE status = 'running'",
+            "UPDATE runs SET status = 'killed', finished_at = ?"
+            f" WHERE status = 'running' AND {kind}",
             [now_iso()],
         )
 
