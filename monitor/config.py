@@ -94,8 +94,12 @@ class Source(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_only(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises for :99999 or :abc, which would stop a whole crawler
+        except ValueError as exc:
+            raise ValueError(f"{url!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
             raise ValueError(f"{url!r} is not an http(s) URL")
         return url
 

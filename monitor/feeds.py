@@ -109,8 +109,12 @@ def _link(entry: Any, base_url: str) -> str | None:
         href = guid if guid.startswith(("http://", "https://")) else None
     if not href:
         return None
-    url = urljoin(base_url, href.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        url = urljoin(base_url, href.strip())
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "http://[::1": no link, so no entry (the pipeline skips bad ports)
+        return None
+    return url if scheme in ("http", "https") else None
 
 
 def _item(entry: Any, base_url: str) -> FeedItem | None:

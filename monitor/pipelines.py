@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
 from monitor import archive, dedupe, figures, health, relevance, text
+from monitor.fetchgate import FetchGate, NotReached
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -39,8 +40,25 @@ RETRY_LATER = frozenset({408, 425, 429, 500, 502, 503, 504, 522, 524})
 class CanonicalisePipeline:
     """One URL per article however a feed decorated it (tracking parameters, fragments)."""
 
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CanonicalisePipeline:
+        return cls(crawler)
+
     def process_item(self, item: Article) -> Article:
-        item.entry.url = dedupe.canonical_url(item.entry.original_url)
+        try:
+            item.entry.url = dedupe.canonical_url(item.entry.original_url)
+        except ValueError as exc:  # a link that does not parse: skip it, keep the rest of the feed
+            self.crawler.stats.inc_value("monitor/entries_skipped")
+            log.warning(
+                "event=entry_skipped source=%s url=%r why=%r",
+                item.entry.source_id,
+                item.entry.original_url[:200],
+                str(exc)[:100],
+            )
+            raise DropItem(f"link does not parse: {exc}") from None
         return item
 
 
@@ -67,10 +85,17 @@ class SkipArchivedPipeline:
 
 
 class FetchPipeline:
-    """Fetch the article page only when the entry could be about county lines."""
+    """Fetch the article page only when the entry could be about county lines, through the
+    cycle's gate (per-host and total limits, the deadline: see monitor/fetchgate.py)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        s = crawler.settings
+        self.gate = FetchGate.for_cycle(
+            s.getfloat("CLOSESPIDER_TIMEOUT"),
+            s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            s.getint("CONCURRENT_REQUESTS"),
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FetchPipeline:
@@ -84,7 +109,12 @@ class FetchPipeline:
             e.original_url, dont_filter=True, meta={"handle_httpstatus_list": list(range(400, 600))}
         )
         try:
-            response = await self.crawler.engine.download_async(request)
+            response = await self.gate.fetch(
+                e.original_url, lambda: self.crawler.engine.download_async(request)
+            )
+        except NotReached:
+            self.crawler.stats.inc_value("monitor/article_fetch_not_reached")
+            return self._later(item, "not reached before the cycle's deadline")
         except IgnoreRequest:  # robots.txt or the SSRF guard: archived from its feed fields
             self.crawler.stats.inc_value("monitor/article_fetch_refused")
             return item

@@ -55,7 +55,14 @@ class MonitorSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
-            yield self.poll_request(source)
+            try:
+                request = self.poll_request(source)
+            except ValueError as exc:  # a stored URL Scrapy cannot take: this source fails alone
+                result = self.results.setdefault(source.id, {"entries": 0})
+                result.update(error=f"bad URL: {exc}"[:300], error_kind="hard", duration_ms=0)
+                self._poll_finished(source.id)
+                continue
+            yield request
 
     def poll_request(self, source: Source) -> scrapy.Request:
         """A conditional GET for the source's listing or feed, keeping every status for us."""

@@ -189,7 +189,9 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
 def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any]) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
-    update = health.after_poll(db["sources"].get(source_id), result, when)
+    # never sent (the cycle ended first): the poll is kept, the source is untouched and still due
+    unreached = result.get("error_kind") == "not_reached"
+    update = {} if unreached else health.after_poll(db["sources"].get(source_id), result, when)
     poll = {
         "run_id": run_id,
         "source_id": source_id,
@@ -201,7 +203,8 @@ def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any
         "duration_ms": result.get("duration_ms"),
     }
     with write(db):
-        db["sources"].update(source_id, update)
+        if update:
+            db["sources"].update(source_id, update)
         db["polls"].insert(poll)
 
 
