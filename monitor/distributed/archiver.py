@@ -13,9 +13,8 @@ are recomputed from the tables, so a replay adds nothing twice.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -25,10 +24,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import archive, health
+from monitor import archive, health, lock
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap
+from monitor.distributed.deadletter import dead_letter
 
 log = logging.getLogger("monitor")
 STATE_KEYS = ("url", *health.VALIDATORS)
@@ -138,14 +138,12 @@ def enqueue_cycle(
 
 @contextmanager
 def archiver_lock(db_path: str | Path) -> Iterator[None]:
-    with open(f"{db_path}.archiver.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ArchiverRunning(f"{db_path}: another archiver is already running") from None
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
+    """The archiver's flock beside the archive (monitor/lock.py): there is exactly one."""
+    try:
+        with lock.hold(db_path, ".archiver.lock", "another archiver is already running"):
+            yield
+    except lock.Locked as exc:
+        raise ArchiverRunning(str(exc)) from None
 
 
 class Archiver:
@@ -158,6 +156,34 @@ class Archiver:
         self.finished: list[dict[str, Any]] = []
 
     def handle(self, raw: bytes) -> None:
+        """Write one finished poll; a message that cannot be written becomes a dead letter."""
+        from redis.exceptions import RedisError
+
+        try:
+            self._handle(raw)
+        except (sqlite3.OperationalError, RedisError):
+            raise  # disk full, locked, Redis away: the message stays, to be replayed
+        except Exception as exc:  # malformed or unwritable: set aside, so the rest flow
+            dead_letter(self.server, "results", raw, exc, Keys.archiver_processing)
+            self._poll_lost(raw, exc)
+            self.totals["dead_letters"] += 1
+
+    def _poll_lost(self, raw: bytes, exc: Exception) -> None:
+        """Let the run close: its poll is recorded as failed (when the message names one)."""
+        try:
+            msg = codec.loads(raw)
+            run_id, source_id = int(msg["run_id"]), str(msg["source_id"])
+        except Exception:
+            return  # nothing to name: the run closes at its deadline
+        if self.server.sismember(Keys.runs, run_id):
+            error = f"message could not be archived: {type(exc).__name__}: {exc}"[:300]
+            result = {"entries": 0, "error": error, "error_kind": "transient"}
+            pipe = self.server.pipeline(transaction=True)
+            pipe.hsetnx(Keys.polls(run_id), source_id, codec.dumps(result))
+            pipe.srem(Keys.pending(run_id), source_id)
+            pipe.execute()
+
+    def _handle(self, raw: bytes) -> None:
         """Write one finished poll's articles; keep its result for when the run closes."""
         msg = codec.loads(raw)
         run_id, source_id = int(msg["run_id"]), msg["source_id"]
