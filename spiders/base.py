@@ -16,7 +16,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor import config as config_mod
-from monitor import feeds, health
+from monitor import feeds, health, safetext
 from monitor.config import Source
 from monitor.items import Article, Entry
 
@@ -167,12 +167,15 @@ class MonitorSpider(scrapy.Spider):
 
     @staticmethod
     def article(source: Source, url: str, title: str, **fields: Any) -> Article:
-        """An Article holding only what the listing said; the pipeline does the rest."""
+        """An Article holding only what the listing said (title and summary capped and without
+        invisible controls: monitor/safetext.py); the pipeline does the rest."""
+        if "summary" in fields:
+            fields["summary"] = safetext.summary(fields["summary"])
         entry = Entry(
             source_id=source.id,
             url=url,
             original_url=url,
-            title=title,
+            title=safetext.title(title),
             publisher=fields.pop("publisher", None) or source.publisher or source.force,
             fetch=source.should_fetch_articles,
             **fields,

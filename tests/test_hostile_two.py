@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from monitor.loopback import SiteServer
+from tests.conftest import monitor
 from tests.test_hostile import run_monitor
 from tests.test_hostile import write_config as config
 
@@ -127,8 +129,6 @@ def test_ipv6_links_keep_brackets_and_unparseable_links_are_skipped(tmp_path: Pa
 
 
 def test_canonical_url_keeps_ipv6_brackets_and_rejects_bad_ports() -> None:
-    import pytest
-
     from monitor.dedupe import canonical_url
 
     assert canonical_url("http://[::1]:8/a") == "http://[::1]:8/a"
@@ -144,8 +144,6 @@ def test_canonical_url_keeps_ipv6_brackets_and_rejects_bad_ports() -> None:
 
 
 def test_a_source_url_with_an_out_of_range_port_is_a_config_error() -> None:
-    import pytest
-
     from monitor.config import ConfigError, parse
 
     with pytest.raises(ConfigError, match=r"sources\[0\]\.url: .*99999.* not a valid URL"):
@@ -174,3 +172,182 @@ def test_one_source_whose_url_cannot_be_requested_fails_alone(tmp_path: Path) ->
     assert {r["source_id"] for r in db["articles"].rows} == {"b", "c"}
     bad = db["sources"].get("a-bad")
     assert bad["status"] == "failing" and "99999" in bad["last_error"]
+
+
+# --------------------------------------------------------------------------------------------
+# Item 9 (and issue 15 item 2): one lock module, no symlink followed, no holder's pid wiped
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_symlink_at_the_lock_path_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    db = tmp_path / "a.db"
+    Path(f"{db}.lock").symlink_to(victim)
+    cfg = config(tmp_path / "c.yaml", {"a": "http://127.0.0.1:9/a.xml"})
+    run = run_monitor("run", "--config", str(cfg), "--db", str(db))
+    assert run.returncode != 0
+    assert "a.db.lock" in run.stdout + run.stderr and "Traceback" not in run.stderr
+    assert victim.read_text() == "precious"
+
+
+def test_the_archiver_lock_keeps_the_holders_pid_and_follows_no_symlink(tmp_path: Path) -> None:
+    import os
+
+    from monitor.distributed.archiver import ArchiverRunning, archiver_lock
+    from monitor.errors import ArchiveError
+
+    db = tmp_path / "a.db"
+    with archiver_lock(db):
+        with pytest.raises(ArchiverRunning, match="another archiver"), archiver_lock(db):
+            pass
+        assert Path(f"{db}.archiver.lock").read_text() == str(os.getpid())
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    other = tmp_path / "b.db"
+    Path(f"{other}.archiver.lock").symlink_to(victim)
+    with pytest.raises(ArchiveError, match="cannot open"), archiver_lock(other):
+        pass
+    assert victim.read_text() == "precious"
+
+
+# --------------------------------------------------------------------------------------------
+# Item 8: SIGHUP, and a cycle never outlives its daemon
+# --------------------------------------------------------------------------------------------
+
+
+def test_sighup_reloads_the_daemon_and_a_killed_daemon_takes_its_cycle_along(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    from tests.test_daemon import eventually, query, start_daemon, stop
+
+    release = threading.Event()
+    with SiteServer(tmp_path) as site:
+        site.httpd.handle_error = lambda *args: None  # type: ignore[method-assign]
+        site.routes["/quick.xml"] = feed_route(rss([("Council news", f"{site.base}/a", "a")]))
+        site.routes["/hang.xml"] = lambda h: (release.wait(60), (200, {}, b""))[1]
+        sources = {"quick": f"{site.base}/quick.xml"}
+        cfg = config(tmp_path / "c.yaml", sources, archive=tmp_path / "a.db", timeout=60)
+        db = tmp_path / "a.db"
+        proc = start_daemon(cfg, tick=1)
+        try:
+            eventually(lambda: query(db, "SELECT 1 FROM runs WHERE finished_at IS NOT NULL"))
+            proc.send_signal(signal.SIGHUP)
+            eventually(lambda: proc.poll() is not None or _children(proc.pid) == [])
+            assert proc.poll() is None, "SIGHUP killed the daemon"
+        finally:
+            _, err = stop(proc, within=5)
+        assert proc.returncode == 0, err
+        assert "event=reload_requested signal=SIGHUP" in err
+        # a daemon killed mid-cycle: its cycle gets SIGTERM from the kernel and ends
+        config(tmp_path / "c.yaml", {"hang": f"{site.base}/hang.xml"}, archive=db, timeout=60)
+        proc = start_daemon(cfg, tick=1)
+        try:
+            eventually(lambda: len(_children(proc.pid)) == 1)
+            (child,) = _children(proc.pid)
+            proc.kill()
+            proc.wait(10)
+            eventually(lambda: not _alive(child))
+        finally:
+            release.set()
+            for pid in _children(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of `pid` (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+# --------------------------------------------------------------------------------------------
+# Item 9: huge titles, bidi overrides and zero-width characters
+# --------------------------------------------------------------------------------------------
+
+
+def test_titles_and_summaries_are_capped_and_lose_invisible_controls(tmp_path: Path) -> None:
+    huge = "County lines " + "drugs " * (4 * 1024 * 1024 // 6)  # a 4 MiB headline
+    reversed_ = "\u202edeggaj sdrawkcab\u202c County lines arrests"
+    zero_width = "Coun\u200bty li\u200dnes: \ufefffour held\u2066"
+    items = [(huge, "{base}/a", "a"), (reversed_, "{base}/b", "b"), (zero_width, "{base}/c", "c")]
+    with SiteServer(tmp_path) as site:
+        feed = rss([(t, u.format(base=site.base), g) for t, u, g in items])
+        feed = feed.replace(
+            b"</guid></item>",
+            b"</guid><description>" + b"x " * 200_000 + b"</description></item>",
+            1,
+        )
+        site.routes["/feed.xml"] = feed_route(feed)
+        cfg = config(tmp_path / "c.yaml", {"force": f"{site.base}/feed.xml"})
+        run = run_monitor("run", "--all", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
+    assert run.returncode == 0, run.stderr
+    rows = {r["url"][-1]: r for r in Database(tmp_path / "a.db")["articles"].rows}
+    assert len(rows["a"]["title"]) <= 501 and rows["a"]["title"].startswith("County lines drugs")
+    assert len(rows["a"]["summary"]) <= 5001
+    assert rows["b"]["title"] == "deggaj sdrawkcab County lines arrests"
+    assert rows["c"]["title"] == "County lines: four held"
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("sources:\n  - name: a\n    url: http://a.test/f\n    every: 9999999d\n", "366 day"),
+        (
+            "sources:\n  - name: a\n    url: http://a.test/f\n    every: " + "9" * 30 + "\n",
+            "366 day",
+        ),
+        ("sources: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
+        ("a: " + "{b: " * 20_000 + "1" + "}" * 20_000 + "\nsources: []\n", "nested too deeply"),
+    ],
+    ids=["9999999d", "30-digits", "deep-list", "deep-map"],
+)
+def test_absurd_intervals_and_deep_yaml_are_one_line(
+    tmp_path: Path, text: str, expect: str
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"), check=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {cfg}:") and expect in line
+
+
+def test_status_on_a_corrupted_archive_is_one_line(tmp_path: Path) -> None:
+    from monitor import archive
+
+    db_path = tmp_path / "a.db"
+    db = archive.open_archive(db_path)
+    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sources'").fetchone()
+    page = db.execute("PRAGMA page_size").fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    with open(db_path, "r+b") as handle:  # the sources table's page is garbage; the rest is fine
+        handle.seek((root - 1) * page)
+        handle.write(b"\xff" * 100)
+    proc = monitor("status", "--db", str(db_path), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (
+        proc.stderr.strip()
+        == f"Error: {db_path}: cannot read archive: database disk image is malformed"
+    )
