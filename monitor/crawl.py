@@ -50,6 +50,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
     from scrapy.settings import Settings
 
     from monitor.guard import allowed_hosts
+    from monitor.tls import unverified_hosts
 
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
@@ -59,6 +60,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
             "MONITOR_RUN_ID": run_id,
             # the SSRF guard trusts these host:port pairs even when they are private addresses
             "MONITOR_ALLOWED_HOSTS": allowed_hosts(s.url for s in cfg.sources),
+            "MONITOR_TLS_UNVERIFIED": unverified_hosts(cfg.sources),
             "USER_AGENT": cfg.user_agent,
             "DOWNLOAD_TIMEOUT": cfg.timeout,
             "DOWNLOAD_MAXSIZE": cfg.max_bytes,
@@ -132,6 +134,9 @@ def _locked_cycle(
     sources = pick_sources(cfg, db, names, every)
     run_id = archive.start_run(db, trigger)
     log.info("event=run_start run=%s sources=%s", run_id, len(sources))
+    for source in sources:
+        if not source.tls_verify and source.url.startswith("https:"):
+            log.warning("event=tls_unverified source=%s (tls_verify: false)", source.id)
     finished = False
     try:
         finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
 from monitor import archive, dedupe, figures, health, relevance, text
+from monitor.budget import EXTRACT_SECONDS, time_limit
 from monitor.fetchgate import FetchGate, NotReached
 from monitor.items import Article
 
@@ -150,17 +151,40 @@ class TextPipeline:
             item.body = item.entry.summary
         else:
             rough = text.rough_text(item.raw)
-            relevant, _ = relevance.assess(item.entry.title, rough)
-            item.body = text.main_text(item.raw, item.entry.url) if relevant else rough
+            item.body = rough
+            try:
+                with time_limit(EXTRACT_SECONDS, "main text"):
+                    relevant, _ = relevance.assess(item.entry.title, rough)
+                    if relevant:
+                        item.body = text.main_text(item.raw, item.entry.url)
+            except TimeoutError as exc:  # keep the rough text: the page is still archived
+                over_budget(item, exc)
         item.raw = b""
         return item
+
+
+def over_budget(item: Article, exc: TimeoutError) -> None:
+    """One line for a page whose extraction hit its budget (monitor/budget.py)."""
+    log.warning(
+        "event=extract_over_budget source=%s url=%s why=%r",
+        item.entry.source_id,
+        item.entry.url,
+        str(exc),
+    )
 
 
 class RelevancePipeline:
     """Decide on headline plus text, and keep the terms that decided it."""
 
     def process_item(self, item: Article) -> Article:
-        item.relevant, item.matched_terms = relevance.assess(item.entry.title, item.body)
+        try:
+            with time_limit(EXTRACT_SECONDS, "relevance"):
+                item.relevant, item.matched_terms = relevance.assess(item.entry.title, item.body)
+        except TimeoutError as exc:  # judged on the headline and the feed's summary instead
+            over_budget(item, exc)
+            item.relevant, item.matched_terms = relevance.assess(
+                item.entry.title, item.entry.summary
+            )
         return item
 
 
@@ -169,7 +193,12 @@ class FiguresPipeline:
 
     def process_item(self, item: Article) -> Article:
         if item.relevant and item.entry.fetch:  # a bare aggregator headline is not a source
-            item.figures = figures.extract(item.body)
+            try:
+                with time_limit(EXTRACT_SECONDS, "figures"):
+                    item.figures = figures.extract(item.body)
+            except TimeoutError as exc:  # archived without figures; `monitor reextract` later
+                over_budget(item, exc)
+                item.figures = []
         return item
 
 

@@ -59,7 +59,8 @@ class MonitorSpider(scrapy.Spider):
                 request = self.poll_request(source)
             except ValueError as exc:  # a stored URL Scrapy cannot take: this source fails alone
                 result = self.results.setdefault(source.id, {"entries": 0})
-                result.update(error=f"bad URL: {exc}"[:300], error_kind="hard", duration_ms=0)
+                url = self.states.get(source.id, {}).get("url") or source.url
+                result.update(error=f"bad URL {url!r}: {exc}"[:300], error_kind="hard")
                 self._poll_finished(source.id)
                 continue
             yield request
@@ -141,6 +142,11 @@ class MonitorSpider(scrapy.Spider):
         )
         if failure.check(IgnoreRequest):
             result.update(error_kind="hard", status="blocked")
+        elif "certificate verify failed" in result["error"]:  # the source's, not the network's
+            result.update(
+                error="TLS: certificate verify failed (a source may say tls_verify: false)",
+                error_kind="hard",
+            )
         else:
             result.update(error_kind="transient", network=True)
         self._poll_finished(source_id)

@@ -351,3 +351,134 @@ def test_status_on_a_corrupted_archive_is_one_line(tmp_path: Path) -> None:
         proc.stderr.strip()
         == f"Error: {db_path}: cannot read archive: database disk image is malformed"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Item 10: TLS certificates are verified; a source's opt-out is recorded and shown
+# --------------------------------------------------------------------------------------------
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (no CA anywhere trusts it)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_an_unverifiable_certificate_fails_the_poll_unless_the_source_opts_out(
+    tmp_path: Path,
+) -> None:
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    urls = {}
+    with SiteServer(tmp_path) as checked_site, SiteServer(tmp_path) as lax_site:
+        for name, site in (("checked", checked_site), ("opted-out", lax_site)):
+            site.httpd.socket = context.wrap_socket(site.httpd.socket, server_side=True)
+            site.httpd.handle_error = lambda *args: None  # type: ignore[method-assign]
+            base = site.base.replace("http://", "https://")
+            site.routes["/feed.xml"] = feed_route(rss([(f"News {name}", f"{base}/{name}", name)]))
+            urls[name] = f"{base}/feed.xml"
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(
+            "sources:\n"
+            f"  - name: checked\n    url: {urls['checked']}\n    kind: police\n"
+            f"  - name: opted-out\n    url: {urls['opted-out']}\n    kind: police\n"
+            "    tls_verify: false\n"
+        )
+        db_path = tmp_path / "a.db"
+        run = run_monitor("run", "--all", "--config", str(cfg), "--db", str(db_path))
+        assert run.returncode == 0, run.stderr
+    db = Database(db_path)
+    checked = db["sources"].get("checked")
+    assert checked["status"] == "failing" and checked["error_score"] == 1.0
+    assert checked["last_error"].startswith("TLS: certificate verify failed")
+    assert [r["source_id"] for r in db["articles"].rows] == ["opted-out"]
+    health = {r["id"]: r["tls_verify"] for r in db["source_health"].rows}
+    assert health == {"checked": 1, "opted-out": 0}
+
+
+# --------------------------------------------------------------------------------------------
+# Item 9: a killed run's counters come from the tables
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_killed_runs_counters_are_taken_from_the_tables(tmp_path: Path) -> None:
+    """The process died before flushing its counters; the next run closes it with the truth."""
+    from monitor import archive
+    from monitor.items import Article, Entry
+
+    db_path = tmp_path / "a.db"
+    db = archive.open_archive(db_path)
+    cfg = config(tmp_path / "c.yaml", {"a": "http://127.0.0.1:9/a.xml"})
+    from monitor.config import load
+
+    archive.sync_sources(db, load(cfg))
+    killed = archive.start_run(db, "cron")
+    for i in range(7):
+        url = f"https://example.org/{i}"
+        art = Article(entry=Entry("a", url, url, f"County lines {i}"), body="", relevant=False)
+        archive.save_article(db, art, killed, "test")
+    db.conn.close()  # as if kill -9: the run is left `running` with zero counters
+    run_monitor("run", "--all", "--config", str(cfg), "--db", str(db_path))
+    row = Database(db_path)["runs"].get(killed)
+    assert (row["status"], row["articles_new"]) == ("killed", 7)
+
+
+# --------------------------------------------------------------------------------------------
+# Item 2 (the budget part): extraction cannot hold the download thread past its budget
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_pathological_page_costs_its_figures_not_the_cycle(tmp_path: Path) -> None:
+    """A 1 MiB release of money-heavy prose (quadratic for the figure rules) and a good feed."""
+    prose = "".join(f"cash worth £{i % 97 + 1}.5 million seized and " for i in range(29_000))
+    page = f"<html><body><article><h1>County lines</h1><p>{prose}</p></article></body></html>"
+    with SiteServer(tmp_path) as slow, SiteServer(tmp_path, host="127.0.1.1") as good:
+        slow.routes["/release"] = lambda h: (200, {"Content-Type": "text/html"}, page.encode())
+        slow.routes["/feed.xml"] = feed_route(
+            rss([("County lines: drugs seized", f"{slow.base}/release", "r")])
+        )
+        good.routes["/feed.xml"] = feed_route(rss([("Council news", f"{good.base}/a", "a")]))
+        sources = {"heavy": f"{slow.base}/feed.xml", "good": f"{good.base}/feed.xml"}
+        cfg = config(tmp_path / "c.yaml", sources, timeout=5, cycle_timeout=20)
+        # a hang guard, not a speed check: without the budget this cycle runs for hours
+        monitor("run", "--all", "--config", str(cfg), "--db", str(tmp_path / "a.db"), timeout=120)
+    db = Database(tmp_path / "a.db")
+    assert {r["source_id"] for r in db["articles"].rows} == {"heavy", "good"}
+    assert db["sources"].get("good")["status"] == "ok"
+    assert db["runs"].get(1)["status"] == "ok"

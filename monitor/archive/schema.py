@@ -315,3 +315,12 @@ def m010_round_two_contract(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
+
+
+@migrations()
+def m015_tls_verify_in_source_health(db: Database) -> None:
+    # A source that opted out of certificate checks (`tls_verify: false`) says so in its health
+    # row, so a reader of the archive of record can see which sources a man in the middle could
+    # have fed (issue 17, item 10).
+    view = SOURCE_HEALTH_V2.replace("s.next_poll_at,", "s.next_poll_at, s.tls_verify,", 1)
+    db.create_view("source_health", view, replace=True)

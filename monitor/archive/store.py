@@ -94,6 +94,7 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 "enabled": int(src.enabled),
                 "every_seconds": src.every,
             }
+            row["tls_verify"] = int(src.tls_verify)  # an opt-out is recorded and shown in health
             existing = (
                 db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else None
             )
@@ -139,12 +140,48 @@ def start_run(db: Database, trigger: str) -> int:
 
 
 def close_abandoned_runs(db: Database) -> None:
-    """Runs left `running` by a killed process (we hold the lock, so none is really running)."""
+    """Runs left `running` by a killed process (we hold the lock, so none is really running);
+    their counters are taken from the tables, since the killed process never flushed them."""
+    running = [r[0] for r in db.execute("SELECT id FROM runs WHERE status = 'running'")]
     with write(db):
-        db.execute(
-            "UPDATE runs SET status = 'killed', finished_at = ? WHERE status = 'running'",
-            [now_iso()],
-        )
+        for run_id in running:
+            db["runs"].update(
+                run_id, {**run_counts(db, run_id), "status": "killed", "finished_at": now_iso()}
+            )
+
+
+def run_counts(db: Database, run_id: int) -> dict[str, int]:
+    """A run's counters from the tables: right after a kill or a replay, where running
+    counters are not (a poll the cycle never sent is recorded but neither polled nor failed)."""
+    q = db.execute
+    articles, fetched = q(
+        "SELECT COUNT(*), COUNT(fetched_at) FROM articles WHERE run_id = ?", [run_id]
+    ).fetchone()
+    figures_new = q(
+        "SELECT COUNT(*) FROM figures f JOIN articles a ON a.id = f.article_id WHERE a.run_id = ?",
+        [run_id],
+    ).fetchone()[0]
+    polled, failed, entries = q(
+        "SELECT COUNT(*), COUNT(error), COALESCE(SUM(entries), 0) FROM polls"
+        " WHERE run_id = ? AND (error IS NULL OR error NOT LIKE 'not reached%')",
+        [run_id],
+    ).fetchone()
+    stories_new = q(
+        "SELECT COUNT(DISTINCT a.story_id) FROM articles a WHERE a.run_id = ?"
+        " AND a.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles b"
+        " WHERE b.story_id = a.story_id AND b.run_id < ?)",
+        [run_id, run_id],
+    ).fetchone()[0]
+    fetched = max(fetched, int(db["runs"].get(run_id).get("articles_fetched") or 0))
+    return {
+        "articles_fetched": fetched,  # pages fetched and not archived are only in the counter
+        "articles_new": articles,
+        "stories_new": stories_new,
+        "figures_new": figures_new,
+        "sources_polled": polled,
+        "sources_failed": failed,
+        "entries_seen": entries,
+    }
 
 
 def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
@@ -171,18 +208,11 @@ def run_status(row: dict[str, Any], finished: bool = True) -> str:
 
 
 def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
-    """Close a run and return its row; new stories are counted from the archive, since a story
-    started early in a run can be merged into another before the run ends."""
-    stories_new = db.execute(
-        "SELECT COUNT(DISTINCT a.story_id) FROM articles a WHERE a.run_id = ?"
-        " AND a.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles b"
-        " WHERE b.story_id = a.story_id AND b.run_id < ?)",
-        [run_id, run_id],
-    ).fetchone()[0]
+    """Close a run and return its row, its counters taken from the tables (a story started early
+    in a run can be merged into another before it ends; an interrupted run's counters lag)."""
+    counts = run_counts(db, run_id)
     with write(db):
-        db["runs"].update(
-            run_id, {"finished_at": now_iso(), "status": status, "stories_new": stories_new}
-        )
+        db["runs"].update(run_id, {**counts, "finished_at": now_iso(), "status": status})
     return dict(db["runs"].get(run_id))
 
 

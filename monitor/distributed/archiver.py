@@ -218,9 +218,9 @@ class Archiver:
             deadline = float(meta.get(b"deadline", 0) or 0)
             if pending and time.time() < deadline:
                 continue
-            self.close_run(run_id, pending, int(meta.get(b"stories_new", 0) or 0))
+            self.close_run(run_id, pending)
 
-    def close_run(self, run_id: int, pending: set[str], stories_new: int) -> None:
+    def close_run(self, run_id: int, pending: set[str]) -> None:
         from monitor.extensions import is_outage
 
         results = {
@@ -245,9 +245,7 @@ class Archiver:
             ).fetchone():
                 continue  # recorded before a crash: replaying must not move health twice
             archive.record_poll(self.db, run_id, source_id, result)
-        counts = self.run_counts(run_id, stories_new)
-        with archive.write(self.db):
-            self.db["runs"].update(run_id, counts)
+        # the counters are taken from the tables (archive.run_counts): a replay adds nothing
         row = archive.finish_run(
             self.db, run_id, archive.run_status(archive.run_row(self.db, run_id))
         )
@@ -266,31 +264,6 @@ class Archiver:
             row["sources_polled"],
             row["articles_new"],
         )
-
-    def run_counts(self, run_id: int, stories_new: int) -> dict[str, int]:
-        """The run's counters from the tables (a replayed message cannot count twice)."""
-        q = self.db.execute
-        articles, fetched = q(
-            "SELECT COUNT(*), COUNT(fetched_at) FROM articles WHERE run_id = ?", [run_id]
-        ).fetchone()
-        figures_new = q(
-            "SELECT COUNT(*) FROM figures f JOIN articles a ON a.id = f.article_id"
-            " WHERE a.run_id = ?",
-            [run_id],
-        ).fetchone()[0]
-        polled, failed, entries = q(
-            "SELECT COUNT(*), COUNT(error), COALESCE(SUM(entries), 0) FROM polls WHERE run_id = ?",
-            [run_id],
-        ).fetchone()
-        return {
-            "articles_fetched": fetched,
-            "articles_new": articles,
-            "stories_new": stories_new,
-            "figures_new": figures_new,
-            "sources_polled": polled,
-            "sources_failed": failed,
-            "entries_seen": entries,
-        }
 
     def recover(self) -> int:
         """Replay what a previous archiver took and did not finish (oldest first)."""
