@@ -48,8 +48,9 @@ class FetchGate:
     async def fetch(self, url: str, download: Callable[[], Awaitable[T]]) -> T:
         """Run `download()` within the limits; NotReached if the deadline comes first."""
         async with self._slot(url):
+            left = self._left()  # before the coroutine exists: none is left un-awaited
             try:
-                return await asyncio.wait_for(download(), self._left())
+                return await asyncio.wait_for(download(), left)
             except TimeoutError:
                 raise NotReached(url) from None
 
@@ -59,13 +60,15 @@ class FetchGate:
         per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
         if self._all is None:
             self._all = asyncio.Semaphore(self.total)
+        left = self._left()
         try:
-            await asyncio.wait_for(per_host.acquire(), self._left())
+            await asyncio.wait_for(per_host.acquire(), left)
         except TimeoutError:
             raise NotReached(url) from None
         try:
+            left = self._left()
             try:
-                await asyncio.wait_for(self._all.acquire(), self._left())
+                await asyncio.wait_for(self._all.acquire(), left)
             except TimeoutError:
                 raise NotReached(url) from None
             try:

@@ -482,3 +482,42 @@ def test_a_pathological_page_costs_its_figures_not_the_cycle(tmp_path: Path) -> 
     assert {r["source_id"] for r in db["articles"].rows} == {"heavy", "good"}
     assert db["sources"].get("good")["status"] == "ok"
     assert db["runs"].get(1)["status"] == "ok"
+
+
+def test_the_fetch_gate_holds_one_per_host_and_nothing_past_the_deadline() -> None:
+    """The gate on its own: a hung host takes one slot; after the deadline nothing starts."""
+    import asyncio
+    import time
+
+    from monitor.fetchgate import FetchGate, NotReached
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        gate = FetchGate(deadline=time.monotonic() + 0.5, per_host=1, total=4)
+        started: list[str] = []
+        hung = asyncio.Event()
+
+        async def fetch(url: str) -> str:
+            started.append(url)
+            if "hung" in url:
+                await hung.wait()  # never set: only the deadline ends it
+            return url
+
+        urls = [f"http://hung.test/{i}" for i in range(5)] + [
+            "http://ok.test/a",
+            "http://ok.test/b",
+        ]
+        results = await asyncio.gather(
+            *(gate.fetch(u, lambda u=u: fetch(u)) for u in urls), return_exceptions=True
+        )
+        after = await asyncio.gather(
+            gate.fetch("http://ok.test/c", lambda: fetch("c")), return_exceptions=True
+        )
+        done = [r for r in results if isinstance(r, str)]
+        assert all(isinstance(r, NotReached) for r in results if not isinstance(r, str))
+        assert isinstance(after[0], NotReached)
+        return started, done
+
+    started, done = asyncio.run(scenario())
+    assert [u for u in started if "hung" in u] == ["http://hung.test/0"]  # one slot per host
+    assert done == ["http://ok.test/a", "http://ok.test/b"]  # other hosts were not held up
+    assert "c" not in started
