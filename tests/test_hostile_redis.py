@@ -84,3 +84,20 @@ def test_a_bad_request_in_the_queue_is_a_dead_letter_and_workers_go_on(
     assert (tmp_path / "w0.log").read_text().count("event=dead_letter") == 2
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT error FROM polls WHERE source_id = 'npcc'").fetchone() == (None,)
+
+
+def test_a_poll_no_worker_took_before_the_deadline_is_not_reached_and_not_charged(
+    dist_config: Path, redis_url: str, db_path: Path
+) -> None:
+    py("print(d.enqueue_cycle(cfg, sys.argv[2], ['npcc'], False))", dist_config, db_path)
+    server = redis.Redis.from_url(redis_url)
+    server.hset(Keys.run(1), "deadline", 0)  # the cycle's time is up; no worker ever ran
+    py("print(d.run_archiver(cfg, sys.argv[2], once=True))", dist_config, db_path)
+    conn = sqlite3.connect(db_path)
+    (error,) = conn.execute("SELECT error FROM polls WHERE source_id = 'npcc'").fetchone()
+    assert error.startswith("not reached")
+    assert conn.execute("SELECT status, error_score FROM sources WHERE id = 'npcc'").fetchone() == (
+        "ok",
+        0.0,
+    )
+    assert conn.execute("SELECT sources_polled, sources_failed FROM runs").fetchone() == (0, 0)

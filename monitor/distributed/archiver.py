@@ -221,12 +221,20 @@ class Archiver:
             self.close_run(run_id, pending)
 
     def close_run(self, run_id: int, pending: set[str]) -> None:
-        from monitor.extensions import is_outage
+        from monitor.extensions import NOT_REACHED, is_outage
 
         results = {
             k.decode(): codec.loads(v) for k, v in self.server.hgetall(Keys.polls(run_id)).items()
         }
+        queued = self.still_queued(run_id)
         for source_id in pending:  # the deadline passed with these polls still out
+            if source_id in queued:  # no worker took it: not reached, nobody's fault
+                results[source_id] = {
+                    "entries": 0,
+                    "error": f"{NOT_REACHED} (no worker took it)",
+                    "error_kind": "not_reached",
+                }
+                continue
             results[source_id] = {
                 "entries": 0,
                 "error": "no answer before the cycle ended (timeout)",
@@ -264,6 +272,18 @@ class Archiver:
             row["sources_polled"],
             row["articles_new"],
         )
+
+    def still_queued(self, run_id: int) -> set[str]:
+        """Sources of this run whose poll request is still waiting in the shared queue."""
+        out = set()
+        for raw in self.server.lrange(Keys.requests, 0, -1):
+            try:
+                meta = codec.loads(raw).get("meta") or {}
+            except Exception:  # noqa: S112 (a bad entry is the workers' dead letter, not ours)
+                continue
+            if str(meta.get("run_id")) == str(run_id) and meta.get("source_id"):
+                out.add(str(meta["source_id"]))
+        return out
 
     def recover(self) -> int:
         """Replay what a previous archiver took and did not finish (oldest first)."""
