@@ -174,7 +174,7 @@ def _log_poll(source_id: str, result: dict[str, Any], state: dict[str, Any]) -> 
     extra = ""
     if result.get("error"):
         extra += f" kind={result.get('error_kind')} error={result['error']!r}"
-    for key in ("retry_after", "max_age", "ttl_seconds"):
+    for key in ("retry_after", "max_age", "ttl_seconds", "skipped"):
         if result.get(key):
             extra += f" {key}={result[key]}"
     log.info(

@@ -53,6 +53,9 @@ class CanonicalisePipeline:
             item.entry.url = dedupe.canonical_url(item.entry.original_url)
         except ValueError as exc:  # a link that does not parse: skip it, keep the rest of the feed
             self.crawler.stats.inc_value("monitor/entries_skipped")
+            result = getattr(self.crawler.spider, "results", {}).get(item.entry.source_id)
+            if result is not None:  # shown on the source's `event=poll` line
+                result["skipped"] = result.get("skipped", 0) + 1
             log.warning(
                 "event=entry_skipped source=%s url=%r why=%r",
                 item.entry.source_id,

@@ -126,6 +126,8 @@ def test_ipv6_links_keep_brackets_and_unparseable_links_are_skipped(tmp_path: Pa
     assert src["etag"] == '"v1"' and src["status"] == "ok"  # validators stored: no re-download
     skipped = [line for line in run.stderr.splitlines() if "event=entry_skipped" in line]
     assert len(skipped) == 1 and "99999" in skipped[0], run.stderr
+    (poll_line,) = [line for line in run.stderr.splitlines() if "event=poll " in line]
+    assert "entries=3" in poll_line and "skipped=1" in poll_line  # the unclosed one: no link
 
 
 def test_canonical_url_keeps_ipv6_brackets_and_rejects_bad_ports() -> None:
