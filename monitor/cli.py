@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,9 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (config_mod.ConfigError, ArchiveError) as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # a page corrupted past what open_archive reads
+            where = kwargs.get("db_path") or "the archive"
+            raise click.ClickException(f"{where}: cannot read archive: {exc}") from None
 
     return wrapper
 

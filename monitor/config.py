@@ -19,6 +19,7 @@ USER_AGENT = (
     "polls public news feeds politely)"
 )
 _INTERVAL = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+MAX_INTERVAL_SECONDS = 366 * 86400
 
 
 class ConfigError(Exception):
@@ -37,6 +38,8 @@ def parse_interval(text: str | int) -> int:
         seconds = d * 86400 + h * 3600 + m * 60 + s
     if seconds < 60:
         raise ValueError(f"{text!r} is shorter than the 1 minute minimum")
+    if seconds > MAX_INTERVAL_SECONDS:  # 9999999d overflows a datetime; 30 digits, SQLite
+        raise ValueError(f"{str(text)[:40]!r} is longer than the 366 day maximum")
     return seconds
 
 
@@ -96,8 +99,12 @@ class Source(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_only(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises for :99999 or :abc, which would stop a whole crawler
+        except ValueError as exc:
+            raise ValueError(f"{url!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
             raise ValueError(f"{url!r} is not an http(s) URL")
         return url
 
@@ -221,6 +228,8 @@ def parse(
         text = text.replace("{{" + name + "}}", value)
     try:
         data = yaml.safe_load(text)
+    except RecursionError:  # "[[[[..." 100,000 deep: PyYAML's composer recurses per level
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -231,6 +240,8 @@ def parse(
         raise ConfigError(f"{path}: expected a mapping with a 'sources' list")
     try:
         cfg = Config.model_validate(data)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
     except ValidationError as exc:
         raise ConfigError(_one_line(path, exc, data)) from None
     _check_unique(path, cfg)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sqlite3
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from monitor import archive
+from monitor import archive, lock
 from monitor.config import Config, ConfigError
 
 log = logging.getLogger("monitor")
@@ -31,24 +30,27 @@ class NothingDue(Exception):
 
 @contextmanager
 def cycle_lock(db_path: str | Path) -> Iterator[None]:
-    """An flock beside the archive: the kernel frees it if the holder dies, so no stale locks."""
-    lock_path = f"{db_path}.lock"
+    """The cycle's flock beside the archive (monitor/lock.py): overlapping runs cannot collide."""
     try:
-        # "a", not "w": a second run must not wipe the holder's pid before it learns it is locked
-        handle = open(lock_path, "a")  # noqa: SIM115 (closed below, after the cycle)
-    except OSError as exc:
-        raise archive.ArchiveError(
-            f"{db_path}: cannot create {lock_path}: {exc.strerror}"
-        ) from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(f"{db_path}: another monitor run is already running") from None
-        handle.truncate(0)
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
+        with lock.hold(db_path, ".lock", "another monitor run is already running"):
+            yield
+    except lock.Locked as exc:
+        raise AlreadyRunning(str(exc)) from None
+
+
+def die_with_parent() -> None:
+    """A daemon's cycle never outlives its supervisor: if the daemon dies (kill -9, a signal it
+    did not handle), Linux sends this process SIGTERM, which closes the cycle as a stop does."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the daemon's hard timeout is the only guard
+        return
+    if os.getppid() == 1:  # the daemon died before the call: nobody would reap or stop us
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
@@ -56,6 +58,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
     from scrapy.settings import Settings
 
     from monitor.guard import allowed_hosts
+    from monitor.tls import unverified_hosts
 
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
@@ -65,6 +68,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
             "MONITOR_RUN_ID": run_id,
             # the SSRF guard trusts these host:port pairs even when they are private addresses
             "MONITOR_ALLOWED_HOSTS": allowed_hosts(s.url for s in cfg.sources),
+            "MONITOR_TLS_UNVERIFIED": unverified_hosts(cfg.sources),
             "USER_AGENT": cfg.user_agent,
             "DOWNLOAD_TIMEOUT": cfg.timeout,
             "DOWNLOAD_MAXSIZE": cfg.max_bytes,
@@ -120,6 +124,8 @@ def run_cycle(
     """Poll the chosen sources once and return the run's row; failures are recorded, not raised."""
     for name in names:
         cfg.source(name)  # unknown names fail before anything is locked or written
+    if trigger == "daemon":
+        die_with_parent()
     with cycle_lock(db_path):
         try:
             return _locked_cycle(cfg, db_path, names, every, trigger)
@@ -138,6 +144,9 @@ def _locked_cycle(
         raise NothingDue(*archive.store.next_poll(db))
     run_id = archive.start_run(db, trigger)
     log.info("event=run_start run=%s sources=%s", run_id, len(sources))
+    for source in sources:
+        if not source.tls_verify and source.url.startswith("https:"):
+            log.warning("event=tls_unverified source=%s (tls_verify: false)", source.id)
     finished = False
     try:
         finished = _crawl(cfg, db_path, run_id, sources, db) if sources else True

@@ -43,14 +43,19 @@ ROWS = NUM_PERM // BANDS
 
 
 def canonical_url(url: str) -> str:
-    """The URL a story is cited by: tracking parameters and fragment gone, host lower-case."""
+    """The URL a story is cited by: tracking parameters and fragment gone, host lower-case.
+
+    An IPv6 literal keeps its brackets; a link that does not parse (a bad port, an unclosed
+    bracket) raises ValueError, which the pipeline turns into one skipped entry."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
-    if parts.port and not (
-        (parts.scheme == "http" and parts.port == 80)
-        or (parts.scheme == "https" and parts.port == 443)
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port  # ValueError for a port out of range or not a number
+    if port and not (
+        (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
     ):
-        host = f"{host}:{parts.port}"
+        host = f"{host}:{port}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

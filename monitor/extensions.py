@@ -27,6 +27,7 @@ from spiders.base import poll_finished
 
 log = logging.getLogger("monitor")
 COUNTERS = ("articles_fetched", "articles_new", "stories_new", "figures_new")
+NOT_REACHED = "not reached: the cycle ended before this source was polled"
 
 
 @dataclass
@@ -41,6 +42,11 @@ def is_outage(results: list[dict[str, Any]]) -> bool:
     """Every source failed on the network, across at least two hosts: not their fault."""
     hosts = {r.get("host") for r in results}
     return len(hosts) > 1 and all(r.get("network") for r in results)
+
+
+def _not_reached(result: dict[str, Any]) -> bool:
+    """A poll the cycle never sent: recorded, but neither polled nor failed."""
+    return result.get("error_kind") == "not_reached"
 
 
 def _finished(result: dict[str, Any]) -> bool:
@@ -135,12 +141,13 @@ class RunStats:
                     log.info("event=poll_interrupted source=%s", source_id)
                     continue
                 health.withhold_validators(result)  # entries not all archived: re-read next time
-                if not _finished(result):  # a server that never answered within the cycle
+                if not _finished(result):  # never sent: the cycle ended first; nobody's fault
                     result.update(
-                        error=f"no answer before the cycle ended ({reason})",
-                        error_kind="transient",
+                        error=f"{NOT_REACHED} ({reason})",
+                        error_kind="not_reached",
                         duration_ms=None,
                     )
+                    log.info("event=poll_not_reached source=%s", source_id)
             if outage and result.get("network"):
                 result["error_kind"] = "outage"
             self._write(spider, source_id, result)
@@ -150,7 +157,7 @@ class RunStats:
         """Add what changed since the last flush to the run's counters (kept if stopped later)."""
         stats = self.crawler.stats
         now: Counter[str] = Counter({k: int(stats.get_value(f"monitor/{k}", 0)) for k in COUNTERS})
-        written = [spider.results[s] for s in self.written]
+        written = [r for s in self.written if not _not_reached(r := spider.results[s])]
         now.update(
             sources_polled=len(written),
             sources_failed=sum(bool(r.get("error")) for r in written),
@@ -167,7 +174,7 @@ def _log_poll(source_id: str, result: dict[str, Any], state: dict[str, Any]) -> 
     extra = ""
     if result.get("error"):
         extra += f" kind={result.get('error_kind')} error={result['error']!r}"
-    for key in ("retry_after", "max_age", "ttl_seconds"):
+    for key in ("retry_after", "max_age", "ttl_seconds", "skipped"):
         if result.get(key):
             extra += f" {key}={result[key]}"
     log.info(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from monitor import dates, dedupe, text
+from monitor.budget import time_limit
 
 PARSE_SECONDS = 10
 # Channel-level hints on how often a feed changes: RSS 2.0 <ttl> (minutes) and the RSS 1.0
@@ -46,32 +43,13 @@ class FeedItem:
     publisher: str | None
 
 
-@contextmanager
-def _time_limit(seconds: int) -> Iterator[None]:
-    """SIGALRM bound on a parse; only possible on the main thread, elsewhere the size cap holds."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _timeout(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"feed took over {seconds}s to parse")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def parse(body: bytes, base_url: str) -> list[FeedItem]:
     """Entries of an RSS/Atom/RDF document; raises NotAFeed for anything else."""
     import feedparser  # lazy: unchanged re-polls never parse
 
     if not body.strip():
         raise NotAFeed("empty body")
-    with _time_limit(PARSE_SECONDS):
+    with time_limit(PARSE_SECONDS, "feed"):
         parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": base_url})
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF root element"
@@ -109,8 +87,12 @@ def _link(entry: Any, base_url: str) -> str | None:
         href = guid if guid.startswith(("http://", "https://")) else None
     if not href:
         return None
-    url = urljoin(base_url, href.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        url = urljoin(base_url, href.strip())
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "http://[::1": no link, so no entry (the pipeline skips bad ports)
+        return None
+    return url if scheme in ("http", "https") else None
 
 
 def _dated(entry: Any) -> tuple[str | None, Any]:

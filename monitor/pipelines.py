@@ -12,6 +12,8 @@ from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
 from monitor import archive, attribution, dedupe, figures, health, relevance, text
+from monitor.budget import EXTRACT_SECONDS, time_limit
+from monitor.fetchgate import FetchGate, NotReached
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -39,8 +41,28 @@ RETRY_LATER = frozenset({408, 425, 429, 500, 502, 503, 504, 522, 524})
 class CanonicalisePipeline:
     """One URL per article however a feed decorated it (tracking parameters, fragments)."""
 
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CanonicalisePipeline:
+        return cls(crawler)
+
     def process_item(self, item: Article) -> Article:
-        item.entry.url = dedupe.canonical_url(item.entry.original_url)
+        try:
+            item.entry.url = dedupe.canonical_url(item.entry.original_url)
+        except ValueError as exc:  # a link that does not parse: skip it, keep the rest of the feed
+            self.crawler.stats.inc_value("monitor/entries_skipped")
+            result = getattr(self.crawler.spider, "results", {}).get(item.entry.source_id)
+            if result is not None:  # shown on the source's `event=poll` line
+                result["skipped"] = result.get("skipped", 0) + 1
+            log.warning(
+                "event=entry_skipped source=%s url=%r why=%r",
+                item.entry.source_id,
+                item.entry.original_url[:200],
+                str(exc)[:100],
+            )
+            raise DropItem(f"link does not parse: {exc}") from None
         return item
 
 
@@ -66,10 +88,17 @@ class SkipArchivedPipeline:
 
 
 class FetchPipeline:
-    """Fetch the article page only when the entry could be about county lines."""
+    """Fetch the article page only when the entry could be about county lines, through the
+    cycle's gate (per-host and total limits, the deadline: see monitor/fetchgate.py)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        s = crawler.settings
+        self.gate = FetchGate.for_cycle(
+            s.getfloat("CLOSESPIDER_TIMEOUT"),
+            s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            s.getint("CONCURRENT_REQUESTS"),
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FetchPipeline:
@@ -83,7 +112,12 @@ class FetchPipeline:
             e.original_url, dont_filter=True, meta={"handle_httpstatus_list": list(range(400, 600))}
         )
         try:
-            response = await self.crawler.engine.download_async(request)
+            response = await self.gate.fetch(
+                e.original_url, lambda: self.crawler.engine.download_async(request)
+            )
+        except NotReached:
+            self.crawler.stats.inc_value("monitor/article_fetch_not_reached")
+            return self._later(item, "not reached before the cycle's deadline")
         except IgnoreRequest:  # robots.txt or the SSRF guard: archived from its feed fields
             self.crawler.stats.inc_value("monitor/article_fetch_refused")
             return item
@@ -124,17 +158,40 @@ class TextPipeline:
             item.body = e.summary  # no lexicon anchor anywhere: irrelevant, never parsed
         else:
             rough = text.rough_text(item.raw)
-            relevant, _ = relevance.assess(e.title, rough)
-            item.body = text.main_text(item.raw, e.url) if relevant else rough
+            item.body = rough
+            try:
+                with time_limit(EXTRACT_SECONDS, "main text"):
+                    relevant, _ = relevance.assess(e.title, rough)
+                    if relevant:
+                        item.body = text.main_text(item.raw, e.url)
+            except TimeoutError as exc:  # keep the rough text: the page is still archived
+                over_budget(item, exc)
         item.raw = b""
         return item
+
+
+def over_budget(item: Article, exc: TimeoutError) -> None:
+    """One line for a page whose extraction hit its budget (monitor/budget.py)."""
+    log.warning(
+        "event=extract_over_budget source=%s url=%s why=%r",
+        item.entry.source_id,
+        item.entry.url,
+        str(exc),
+    )
 
 
 class RelevancePipeline:
     """Decide on headline plus text, and keep the terms that decided it."""
 
     def process_item(self, item: Article) -> Article:
-        item.relevant, item.matched_terms = relevance.assess(item.entry.title, item.body)
+        try:
+            with time_limit(EXTRACT_SECONDS, "relevance"):
+                item.relevant, item.matched_terms = relevance.assess(item.entry.title, item.body)
+        except TimeoutError as exc:  # judged on the headline and the feed's summary instead
+            over_budget(item, exc)
+            item.relevant, item.matched_terms = relevance.assess(
+                item.entry.title, item.entry.summary
+            )
         return item
 
 
@@ -153,15 +210,19 @@ class FiguresPipeline:
         e = item.entry
         if item.relevant and e.fetch:  # a bare aggregator headline is not a source
             source = getattr(self.crawler.spider, "sources", {}).get(e.source_id)
-            item.figures = attribution.extract(
-                attribution.ArticleContext.of(
-                    e.title,
-                    item.body,
-                    e.published or item.fetched_at,
-                    getattr(source, "kind", None),
-                    getattr(source, "force", None),
-                )
+            context = attribution.ArticleContext.of(
+                e.title,
+                item.body,
+                e.published or item.fetched_at,
+                getattr(source, "kind", None),
+                getattr(source, "force", None),
             )
+            try:
+                with time_limit(EXTRACT_SECONDS, "figures"):
+                    item.figures = attribution.extract(context)
+            except TimeoutError as exc:  # archived without figures; `monitor reextract` later
+                over_budget(item, exc)
+                item.figures = []
         return item
 
 

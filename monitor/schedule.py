@@ -11,6 +11,9 @@ gets SIGTERM, which makes Scrapy close its spiders (polls are written, each arti
 its own transaction); if it has not exited after half the grace period it gets a second SIGTERM
 (Scrapy stops at once) and at the end of the grace period SIGKILL (SQLite rolls back whatever
 transaction was open). The daemon then exits 0. A second signal to the daemon skips the wait.
+SIGHUP reloads the config instead of killing the daemon, and a cycle started by the daemon gets
+SIGTERM from the kernel if the daemon itself dies (crawl.die_with_parent): no orphan cycle runs
+on without its hard timeout.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class Daemon:
         self.cycles = 0
         self.skipped_ticks = 0
         self._config_mtime = _mtime(config_path)
+        self._reload_wanted = False
 
     @property
     def timeout(self) -> float:
@@ -165,11 +169,18 @@ class Daemon:
         self.stopping.set()
         log.info("event=daemon_stopping signal=%s", signal.Signals(signum).name)
 
+    def reload(self, signum: int, frame: Any) -> None:
+        """SIGHUP (a closed terminal, `systemctl reload`): read the config again at the next
+        tick; the cycle in flight goes on under this daemon. Never a silent death."""
+        self._reload_wanted = True
+        log.info("event=reload_requested signal=%s", signal.Signals(signum).name)
+
     def _reload_config(self) -> None:
         """Pick up an edited config (new sources, new cadence) without a restart."""
         mtime = _mtime(self.config_path)
-        if mtime == self._config_mtime:
+        if mtime == self._config_mtime and not self._reload_wanted:
             return
+        self._reload_wanted = False
         self._config_mtime = mtime
         try:
             self.cfg = config_mod.load(self.config_path)
@@ -211,6 +222,7 @@ def run_daemon(config_path: str, cfg: Config, tick: int) -> None:
     )
     signal.signal(signal.SIGTERM, daemon.stop)
     signal.signal(signal.SIGINT, daemon.stop)
+    signal.signal(signal.SIGHUP, daemon.reload)  # its default action kills the daemon silently
     log.info(
         "event=daemon_start pid=%s tick=%s config=%s archive=%s",
         os.getpid(),

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor import config as config_mod
-from monitor import feeds, health
+from monitor import feeds, health, safetext
 from monitor.config import Source
 from monitor.items import Article, Entry
 
@@ -55,7 +55,15 @@ class MonitorSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
-            yield self.poll_request(source)
+            try:
+                request = self.poll_request(source)
+            except ValueError as exc:  # a stored URL Scrapy cannot take: this source fails alone
+                result = self.results.setdefault(source.id, {"entries": 0})
+                url = self.states.get(source.id, {}).get("url") or source.url
+                result.update(error=f"bad URL {url!r}: {exc}"[:300], error_kind="hard")
+                self._poll_finished(source.id)
+                continue
+            yield request
 
     def poll_request(self, source: Source) -> scrapy.Request:
         """A conditional GET for the source's listing or feed, keeping every status for us."""
@@ -134,6 +142,11 @@ class MonitorSpider(scrapy.Spider):
         )
         if failure.check(IgnoreRequest):
             result.update(error_kind="hard", status="blocked")
+        elif "certificate verify failed" in result["error"]:  # the source's, not the network's
+            result.update(
+                error="TLS: certificate verify failed (a source may say tls_verify: false)",
+                error_kind="hard",
+            )
         else:
             result.update(error_kind="transient", network=True)
         self._poll_finished(source_id)
@@ -160,12 +173,15 @@ class MonitorSpider(scrapy.Spider):
 
     @staticmethod
     def article(source: Source, url: str, title: str, **fields: Any) -> Article:
-        """An Article holding only what the listing said; the pipeline does the rest."""
+        """An Article holding only what the listing said (title and summary capped and without
+        invisible controls: monitor/safetext.py); the pipeline does the rest."""
+        if "summary" in fields:
+            fields["summary"] = safetext.summary(fields["summary"])
         entry = Entry(
             source_id=source.id,
             url=url,
             original_url=url,
-            title=title,
+            title=safetext.title(title),
             publisher=fields.pop("publisher", None) or source.publisher or source.force,
             fetch=source.should_fetch_articles,
             **fields,

@@ -29,7 +29,11 @@ class ListingSpider(MonitorSpider):
             rows = select(response, source.selectors)
         seen: set[str] = set()
         for row in rows:
-            url = response.urljoin(row["link"])
+            try:
+                url = response.urljoin(row["link"])
+            except ValueError:  # "http://[::1" and the like: one skipped row, not a failed poll
+                self.logger.warning("event=entry_skipped source=%s url=%r", source.id, row["link"])
+                continue
             if url in seen or not row.get("title"):
                 continue  # thumbnail anchors repeat the title link with no text
             if urlsplit(url).scheme not in ("http", "https"):

@@ -570,11 +570,6 @@ def test_encoding_lies_never_raise_and_store_valid_text(data: bytes, title: str)
         assert item.title.startswith(title)
 
 
-@pytest.mark.xfail(
-    "\x00" in text.plain("a\x00b"),
-    strict=True,
-    reason="text.plain keeps NUL and C0 controls: apply the monitor/text.py diff",
-)
 def test_nul_and_control_characters_are_not_stored() -> None:
     data = (
         b'<rss version="2.0"><channel><item><title>Drugs\x00 bad\x1b[31m nul\x07</title>'

@@ -500,3 +500,12 @@ def m016_backfill_cursors(db: Database) -> None:
         pk="source_id",
         defaults={"next_page": 1, "pages": 0, "articles": 0, "relevant": 0},
     )
+
+
+@migrations()
+def m015_tls_verify_in_source_health(db: Database) -> None:
+    # A source that opted out of certificate checks (`tls_verify: false`) says so in its health
+    # row, so a reader of the archive of record can see which sources a man in the middle could
+    # have fed (issue 17, item 10).
+    view = SOURCE_HEALTH_V3.replace("s.next_poll_at,", "s.next_poll_at, s.tls_verify,", 1)
+    db.create_view("source_health", view, replace=True)

@@ -118,6 +118,7 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 "enabled": int(src.enabled),
                 "every_seconds": src.every,
             }
+            row["tls_verify"] = int(src.tls_verify)  # an opt-out is recorded and shown in health
             existing = (
                 db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else None
             )
@@ -171,15 +172,50 @@ def start_run(db: Database, trigger: str) -> int:
 
 
 def close_abandoned_runs(db: Database, *, backfill: bool = False) -> None:
-    """Runs left `running` by a killed process (we hold the lock, so none is really running).
-    A backfill runs beside the live cycles under its own lock: each closes only its own kind."""
+    """Runs left `running` by a killed process (we hold the lock, so none is really running);
+    their counters are taken from the tables, since the killed process never flushed them. A
+    backfill runs beside the live cycles under its own lock: each closes only its own kind."""
     kind = "trigger = 'backfill'" if backfill else "trigger IS NOT 'backfill'"
+    running = [r[0] for r in db.execute(f"SELECT id FROM runs WHERE status = 'running' AND {kind}")]
     with write(db):
-        db.execute(
-            "UPDATE runs SET status = 'killed', finished_at = ?"
-            f" WHERE status = 'running' AND {kind}",
-            [now_iso()],
-        )
+        for run_id in running:
+            db["runs"].update(
+                run_id, {**run_counts(db, run_id), "status": "killed", "finished_at": now_iso()}
+            )
+
+
+def run_counts(db: Database, run_id: int) -> dict[str, int]:
+    """A run's counters from the tables: right after a kill or a replay, where running
+    counters are not (a poll the cycle never sent is recorded but neither polled nor failed)."""
+    q = db.execute
+    articles, fetched = q(
+        "SELECT COUNT(*), COUNT(fetched_at) FROM articles WHERE run_id = ?", [run_id]
+    ).fetchone()
+    figures_new = q(
+        "SELECT COUNT(*) FROM figures f JOIN articles a ON a.id = f.article_id WHERE a.run_id = ?",
+        [run_id],
+    ).fetchone()[0]
+    polled, failed, entries = q(
+        "SELECT COUNT(*), COUNT(error), COALESCE(SUM(entries), 0) FROM polls"
+        " WHERE run_id = ? AND (error IS NULL OR error NOT LIKE 'not reached%')",
+        [run_id],
+    ).fetchone()
+    stories_new = q(
+        "SELECT COUNT(DISTINCT a.story_id) FROM articles a WHERE a.run_id = ?"
+        " AND a.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles b"
+        " WHERE b.story_id = a.story_id AND b.run_id < ?)",
+        [run_id, run_id],
+    ).fetchone()[0]
+    fetched = max(fetched, int(db["runs"].get(run_id).get("articles_fetched") or 0))
+    return {
+        "articles_fetched": fetched,  # pages fetched and not archived are only in the counter
+        "articles_new": articles,
+        "stories_new": stories_new,
+        "figures_new": figures_new,
+        "sources_polled": polled,
+        "sources_failed": failed,
+        "entries_seen": entries,
+    }
 
 
 def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
@@ -206,27 +242,23 @@ def run_status(row: dict[str, Any], finished: bool = True) -> str:
 
 
 def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
-    """Close a run and return its row; new stories are counted from the archive, since a story
-    started early in a run can be merged into another before the run ends."""
-    stories_new = db.execute(
-        "SELECT COUNT(DISTINCT a.story_id) FROM articles a WHERE a.run_id = ?"
-        " AND a.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles b"
-        " WHERE b.story_id = a.story_id AND b.run_id < ?)",
-        [run_id, run_id],
-    ).fetchone()[0]
+    """Close a run and return its row, its counters taken from the tables (a story started early
+    in a run can be merged into another before it ends; an interrupted run's counters lag)."""
+    counts = run_counts(db, run_id)
     with write(db):
-        db["runs"].update(
-            run_id, {"finished_at": now_iso(), "status": status, "stories_new": stories_new}
-        )
+        db["runs"].update(run_id, {**counts, "finished_at": now_iso(), "status": status})
     return dict(db["runs"].get(run_id))
 
 
 def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any]) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
+    # never sent (the cycle ended first): the poll is kept, the source is untouched and still due
+    unreached = result.get("error_kind") == "not_reached"
     src = db["sources"].get(source_id)
-    health.flag_empty_listing(src, result)  # mutates result, so the poll row records it too
-    update = health.after_poll(src, result, when)
+    if not unreached:
+        health.flag_empty_listing(src, result)  # mutates result, so the poll row records it too
+    update = {} if unreached else health.after_poll(src, result, when)
     poll = {
         "run_id": run_id,
         "source_id": source_id,
@@ -238,7 +270,8 @@ def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any
         "duration_ms": result.get("duration_ms"),
     }
     with write(db):
-        db["sources"].update(source_id, update)
+        if update:
+            db["sources"].update(source_id, update)
         db["polls"].insert(poll)
 
 

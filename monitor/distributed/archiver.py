@@ -13,9 +13,8 @@ are recomputed from the tables, so a replay adds nothing twice.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -25,10 +24,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import archive, health
+from monitor import archive, health, lock
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap
+from monitor.distributed.deadletter import dead_letter
 
 log = logging.getLogger("monitor")
 STATE_KEYS = ("url", *health.VALIDATORS)
@@ -138,14 +138,12 @@ def enqueue_cycle(
 
 @contextmanager
 def archiver_lock(db_path: str | Path) -> Iterator[None]:
-    with open(f"{db_path}.archiver.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ArchiverRunning(f"{db_path}: another archiver is already running") from None
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
+    """The archiver's flock beside the archive (monitor/lock.py): there is exactly one."""
+    try:
+        with lock.hold(db_path, ".archiver.lock", "another archiver is already running"):
+            yield
+    except lock.Locked as exc:
+        raise ArchiverRunning(str(exc)) from None
 
 
 class Archiver:
@@ -158,6 +156,34 @@ class Archiver:
         self.finished: list[dict[str, Any]] = []
 
     def handle(self, raw: bytes) -> None:
+        """Write one finished poll; a message that cannot be written becomes a dead letter."""
+        from redis.exceptions import RedisError
+
+        try:
+            self._handle(raw)
+        except (sqlite3.OperationalError, RedisError):
+            raise  # disk full, locked, Redis away: the message stays, to be replayed
+        except Exception as exc:  # malformed or unwritable: set aside, so the rest flow
+            dead_letter(self.server, "results", raw, exc, Keys.archiver_processing)
+            self._poll_lost(raw, exc)
+            self.totals["dead_letters"] += 1
+
+    def _poll_lost(self, raw: bytes, exc: Exception) -> None:
+        """Let the run close: its poll is recorded as failed (when the message names one)."""
+        try:
+            msg = codec.loads(raw)
+            run_id, source_id = int(msg["run_id"]), str(msg["source_id"])
+        except Exception:
+            return  # nothing to name: the run closes at its deadline
+        if self.server.sismember(Keys.runs, run_id):
+            error = f"message could not be archived: {type(exc).__name__}: {exc}"[:300]
+            result = {"entries": 0, "error": error, "error_kind": "transient"}
+            pipe = self.server.pipeline(transaction=True)
+            pipe.hsetnx(Keys.polls(run_id), source_id, codec.dumps(result))
+            pipe.srem(Keys.pending(run_id), source_id)
+            pipe.execute()
+
+    def _handle(self, raw: bytes) -> None:
         """Write one finished poll's articles; keep its result for when the run closes."""
         msg = codec.loads(raw)
         run_id, source_id = int(msg["run_id"]), msg["source_id"]
@@ -192,15 +218,23 @@ class Archiver:
             deadline = float(meta.get(b"deadline", 0) or 0)
             if pending and time.time() < deadline:
                 continue
-            self.close_run(run_id, pending, int(meta.get(b"stories_new", 0) or 0))
+            self.close_run(run_id, pending)
 
-    def close_run(self, run_id: int, pending: set[str], stories_new: int) -> None:
-        from monitor.extensions import is_outage
+    def close_run(self, run_id: int, pending: set[str]) -> None:
+        from monitor.extensions import NOT_REACHED, is_outage
 
         results = {
             k.decode(): codec.loads(v) for k, v in self.server.hgetall(Keys.polls(run_id)).items()
         }
+        queued = self.still_queued(run_id)
         for source_id in pending:  # the deadline passed with these polls still out
+            if source_id in queued:  # no worker took it: not reached, nobody's fault
+                results[source_id] = {
+                    "entries": 0,
+                    "error": f"{NOT_REACHED} (no worker took it)",
+                    "error_kind": "not_reached",
+                }
+                continue
             results[source_id] = {
                 "entries": 0,
                 "error": "no answer before the cycle ended (timeout)",
@@ -219,9 +253,7 @@ class Archiver:
             ).fetchone():
                 continue  # recorded before a crash: replaying must not move health twice
             archive.record_poll(self.db, run_id, source_id, result)
-        counts = self.run_counts(run_id, stories_new)
-        with archive.write(self.db):
-            self.db["runs"].update(run_id, counts)
+        # the counters are taken from the tables (archive.run_counts): a replay adds nothing
         row = archive.finish_run(
             self.db, run_id, archive.run_status(archive.run_row(self.db, run_id))
         )
@@ -241,30 +273,17 @@ class Archiver:
             row["articles_new"],
         )
 
-    def run_counts(self, run_id: int, stories_new: int) -> dict[str, int]:
-        """The run's counters from the tables (a replayed message cannot count twice)."""
-        q = self.db.execute
-        articles, fetched = q(
-            "SELECT COUNT(*), COUNT(fetched_at) FROM articles WHERE run_id = ?", [run_id]
-        ).fetchone()
-        figures_new = q(
-            "SELECT COUNT(*) FROM figures f JOIN articles a ON a.id = f.article_id"
-            " WHERE a.run_id = ?",
-            [run_id],
-        ).fetchone()[0]
-        polled, failed, entries = q(
-            "SELECT COUNT(*), COUNT(error), COALESCE(SUM(entries), 0) FROM polls WHERE run_id = ?",
-            [run_id],
-        ).fetchone()
-        return {
-            "articles_fetched": fetched,
-            "articles_new": articles,
-            "stories_new": stories_new,
-            "figures_new": figures_new,
-            "sources_polled": polled,
-            "sources_failed": failed,
-            "entries_seen": entries,
-        }
+    def still_queued(self, run_id: int) -> set[str]:
+        """Sources of this run whose poll request is still waiting in the shared queue."""
+        out = set()
+        for raw in self.server.lrange(Keys.requests, 0, -1):
+            try:
+                meta = codec.loads(raw).get("meta") or {}
+            except Exception:  # noqa: S112 (a bad entry is the workers' dead letter, not ours)
+                continue
+            if str(meta.get("run_id")) == str(run_id) and meta.get("source_id"):
+                out.add(str(meta["source_id"]))
+        return out
 
     def recover(self) -> int:
         """Replay what a previous archiver took and did not finish (oldest first)."""

@@ -17,6 +17,7 @@ Everything lives under one prefix in one Redis database; one archive per databas
     monitor:inflight            set    source ids in an open run (not enqueued again)
     monitor:archived            set    "u:<url>" and "g:<source>\\0<guid>" already in the archive
     monitor:archived:mark       string which archive and up to which article id the set holds
+    monitor:dead                list   messages no code could handle, with their error (JSON)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Keys:
     inflight = PREFIX + "inflight"
     archived = PREFIX + "archived"
     archived_mark = PREFIX + "archived:mark"
+    dead = PREFIX + "dead"
 
     @staticmethod
     def alive(worker_id: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, DropItem
@@ -37,6 +38,7 @@ from monitor import figures, health
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
+from monitor.distributed.deadletter import dead_letter
 from monitor.items import Article
 
 log = logging.getLogger("monitor")
@@ -261,9 +263,14 @@ class ReliableQueue(FifoQueue):
             data = self.server.lmove(self.key, self.worker.processing_key, "RIGHT", "LEFT")
             if data is None:
                 return None
-            request = self._decode_request(data)
-            if self.worker.begin(data, request):
-                return request
+            try:
+                request = self._decode_request(data)
+                if self.worker.begin(data, request):
+                    return request
+            except RedisError:
+                raise  # Redis away: the entry stays in the processing list for the reaper
+            except Exception as exc:  # not a poll we can read: set aside, take the next one
+                dead_letter(self.server, "requests", data, exc, self.worker.processing_key)
         return None
 
     def clear(self) -> None:
