@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -113,7 +114,9 @@ def _article(
     figures: list[tuple[Any, ...]],
     relevant: bool = True,
     publisher: str | None = None,
+    force: str | None = None,
 ) -> Article:
+    """`force` (a forces code) is what the figures of force or case scope are about."""
     title, body = text
     entry = Entry(
         source_id=source,
@@ -133,7 +136,10 @@ def _article(
         content_hash=dedupe.content_hash(body),
         relevant=relevant,
         matched_terms=["county lines"] if relevant else [],
-        figures=[_fig(body, *f) for f in figures],
+        figures=[
+            replace(_fig(body, *f), force=force if f[3] in ("force", "case") else None)
+            for f in figures
+        ],
     )
 
 
@@ -175,6 +181,7 @@ ARTICLES = [
             ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
         ],
         publisher="Manchester Evening News",
+        force="greater-manchester",
     ),
     _article(
         "greater-manchester-police",
@@ -187,6 +194,7 @@ ARTICLES = [
             ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
         ],
         publisher="Greater Manchester Police",
+        force="greater-manchester",
     ),
     _article(
         "west-midlands-police",
@@ -199,6 +207,7 @@ ARTICLES = [
             ("drugs_value_gbp", 62000, "drugs worth £62,000", "case"),
         ],
         publisher="West Midlands Police",
+        force="west-midlands",
     ),
     _article(
         "bbc-news",
@@ -245,6 +254,7 @@ ARTICLES = [
             ("arrests", 4, "arrested 4 people", "force"),
         ],
         publisher="Greater Manchester Police",
+        force="greater-manchester",
     ),
 ]
 RELEVANT = [a for a in ARTICLES if a.relevant]
@@ -288,13 +298,7 @@ def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_datasette(path: Path) -> Datasette:
     """Datasette configured the way `monitor serve` configures it (mutable, bundled metadata)."""
-    return Datasette(
-        [str(path)],
-        metadata=browse.metadata(browse.database_name(path)),
-        template_dir=str(browse.TEMPLATES),
-        plugins_dir=str(browse.PLUGINS),
-        settings={"sql_time_limit_ms": 3000},
-    )
+    return browse.make_datasette(path)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -468,7 +472,7 @@ def test_figures_by_month_keeps_scopes_apart(ds: Datasette) -> None:
 
 
 def test_source_health_puts_failing_sources_first(ds: Datasette) -> None:
-    got = rows(ds, "/archive/source_health.json")
+    got = rows(ds, "/archive/sources_needing_attention.json")
     assert got[0]["name"] == "dead-feed" and got[0]["status"] == "failing"
     assert got[0]["last_error"] == "HTTP 500"
     nca = next(r for r in got if r["name"] == "national-crime-agency")
