@@ -7,8 +7,9 @@ Datasette runs in-process, configured exactly as `monitor serve` configures it (
 plugins, templates, settings) with sql_time_limit_ms 1000, the README's public-instance limit.
 Each page is fetched once to warm caches, then `--rounds` times; the table gives the median wall
 ms and CPU ms (process time, all threads) per page, grown/demo as a ratio, and whether the page
-stays inside the bound (10x its demo time) and free of time-outs (an error page, or facets that
-timed out). Wall times swing on a shared machine: compare within one run.
+stays inside the bound (10x its demo CPU time; at least 1 ms is assumed for the demo) and free of
+time-outs (an error page, or facets that timed out). The ratio is taken on CPU time because wall
+times swing 2x on a shared machine; wall ratios are printed beside it.
 """
 
 from __future__ import annotations
@@ -162,17 +163,20 @@ def main() -> int:
         )
 
     print(
-        f"\n| page | demo ms (cpu) | {args.factor}x ms (cpu) | ratio | within {BOUND:g}x, no time-out |"
+        f"\n| page | demo ms wall (cpu) | {args.factor}x ms wall (cpu) | ratio cpu (wall)"
+        f" | within {BOUND:g}x, no time-out |"
     )
     print("|---|---|---|---|---|")
     failed = 0
     for label, a, b in results:
-        ratio = b.wall_ms / max(a.wall_ms, 1.0)
+        ratio = b.cpu_ms / max(a.cpu_ms, 1.0)  # CPU: wall swings 2x on a shared machine
+        wall = b.wall_ms / max(a.wall_ms, 1.0)
         ok = ratio <= BOUND and b.problem is None and a.problem is None
         failed += not ok
         why = "yes" if ok else f"NO ({b.problem or a.problem or 'slow'})"
         print(
-            f"| {label} | {a.wall_ms:.0f} ({a.cpu_ms:.0f}) | {b.wall_ms:.0f} ({b.cpu_ms:.0f}) | {ratio:.1f} | {why} |"
+            f"| {label} | {a.wall_ms:.0f} ({a.cpu_ms:.0f}) | {b.wall_ms:.0f} ({b.cpu_ms:.0f})"
+            f" | {ratio:.1f} ({wall:.1f}) | {why} |"
         )
     print(
         f"\n{len(results) - failed} of {len(results)} pages within the bound; limit {LIMIT_MS} ms"

@@ -477,3 +477,69 @@ def m013_story_tables_kept_by_triggers(db: Database) -> None:
         ("figures", "unit"),
     ):
         db[table].create_index([col], if_not_exists=True)
+
+
+# m013b: figures_by_month read a GROUP BY over every counted figure (a 180 ms scan at 170k
+# articles); this table keeps those monthly sums as story_figures rows come and go.
+_MONTH_KEY = {
+    "month": "COALESCE(substr({r}.published_date, 1, 7), 'undated')",
+    "metric": "{r}.metric",
+    "scope": "COALESCE({r}.scope, 'unclear')",
+    "unit": "COALESCE({r}.unit, '')",
+}
+
+
+def _month_match(row: str, other: str) -> str:
+    return " AND ".join(f"{k.format(r=other)} = {k.format(r=row)}" for k in _MONTH_KEY.values())
+
+
+def _month_where(row: str) -> str:
+    return " AND ".join(f"{col} = {k.format(r=row)}" for col, k in _MONTH_KEY.items())
+
+
+def _only_one_of_story(row: str) -> str:
+    """1 when no other story_figures row of the same story shares this row's month key."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM story_figures o WHERE o.story_id = {row}.story_id"
+        f" AND o.figure_id != {row}.figure_id AND {_month_match(row, 'o')})"
+    )
+
+
+FIGURE_MONTHS_TRIGGERS = {
+    "figure_months_ai": f"""AFTER INSERT ON story_figures BEGIN
+        INSERT INTO figure_months (month, metric, scope, unit)
+        VALUES ({", ".join(k.format(r="NEW") for k in _MONTH_KEY.values())})
+        ON CONFLICT DO NOTHING;
+        UPDATE figure_months SET figures = figures + 1, total = total + COALESCE(NEW.value, 0),
+            approximate = approximate + COALESCE(NEW.qualifier != 'exact', 0),
+            stories = stories + {_only_one_of_story("NEW")}
+        WHERE {_month_where("NEW")};
+    END""",
+    "figure_months_ad": f"""AFTER DELETE ON story_figures BEGIN
+        UPDATE figure_months SET figures = figures - 1, total = total - COALESCE(OLD.value, 0),
+            approximate = approximate - COALESCE(OLD.qualifier != 'exact', 0),
+            stories = stories - {_only_one_of_story("OLD")}
+        WHERE {_month_where("OLD")};
+        DELETE FROM figure_months WHERE figures <= 0 AND {_month_where("OLD")};
+    END""",
+}
+
+
+@migrations()
+def m013b_figure_months(db: Database) -> None:
+    db.execute(
+        "CREATE TABLE figure_months (month TEXT NOT NULL, metric TEXT NOT NULL,"
+        " scope TEXT NOT NULL, unit TEXT NOT NULL, stories INTEGER NOT NULL DEFAULT 0,"
+        " figures INTEGER NOT NULL DEFAULT 0, total NUMERIC NOT NULL DEFAULT 0,"
+        " approximate INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, metric, scope, unit))"
+    )
+    db["story_figures"].create_index(["story_id", "metric", "scope", "unit", "published_date"])
+    for name, body in FIGURE_MONTHS_TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER derived_{name} {body}")
+    keys = ", ".join(f"{k.format(r='sf')} AS {col}" for col, k in _MONTH_KEY.items())
+    db.execute(
+        "INSERT INTO figure_months SELECT month, metric, scope, unit, COUNT(DISTINCT story_id),"
+        " COUNT(*), SUM(COALESCE(value, 0)), SUM(COALESCE(qualifier != 'exact', 0)) FROM ("
+        f" SELECT {keys}, story_id, value, qualifier FROM story_figures sf)"
+        " GROUP BY month, metric, scope, unit"
+    )

@@ -148,6 +148,8 @@ def extra_template_vars(
 ) -> Any:
     if template == "query.html" and database is not None:
         return _force_choices(datasette, database)
+    if template in ("index.html", "database.html"):
+        return _start_here(datasette, database)
     if view_name == "row" and table in LONG_TEXT_COLUMNS and database is not None:
         return _full_text(datasette, database, table, request)
     if view_name != "row" or table != "stories" or request is None or database is None:
@@ -208,6 +210,26 @@ def _full_text(datasette: Any, database: str, table: str, request: Any) -> Any:
         return {"full_text": dict(row)} if row is not None else {}
 
     return text
+
+
+def _start_here(datasette: Any, database: str | None) -> Any:
+    """What a person opens first, in the order metadata.yaml gives, for tables that exist."""
+
+    async def listed() -> dict[str, Any]:
+        wanted = (datasette.plugin_config("county-lines-monitor") or {}).get("start_here", [])
+        names = [database] if database else list(datasette.databases)
+        out = []
+        for name in names:
+            db = datasette.get_database(name)
+            have = set(await db.table_names()) | set(await db.view_names())
+            tables = (datasette.metadata("tables", database=name) or {}) if name else {}
+            for item in wanted:
+                if item in have:
+                    about = (tables.get(item) or {}).get("description", "")
+                    out.append({"database": name, "name": item, "description": about})
+        return {"start_here": out}
+
+    return listed
 
 
 def _force_choices(datasette: Any, database: str) -> Any:
