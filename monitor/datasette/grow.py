@@ -9,7 +9,7 @@ The story_keys placement index is not copied: no page reads it.
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from pathlib import Path
 
 from monitor import archive
@@ -55,7 +55,12 @@ def _shift(column: str) -> str:
 
 def grow(src: str | Path, dst: str | Path, factor: int) -> Path:
     """Copy archive `src` to `dst` holding `factor` times its stories, articles and figures."""
-    shutil.copyfile(src, dst)
+    source, target = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        source.backup(target)  # a consistent copy, including what is still in the -wal file
+    finally:
+        source.close()
+        target.close()
     db = archive.open_archive(dst)
     try:
         ids = {
