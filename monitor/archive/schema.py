@@ -543,3 +543,12 @@ def m013b_figure_months(db: Database) -> None:
         f" SELECT {keys}, story_id, value, qualifier FROM story_figures sf)"
         " GROUP BY month, metric, scope, unit"
     )
+
+
+@migrations()
+def m013c_story_figures_force_indexes(db: Database) -> None:
+    # A force's figures stream in date order (force_figures stops at Datasette's row cap instead
+    # of sorting every figure of the force), and the dashboard's force filter reads story ids
+    # from the index alone.
+    db["story_figures"].create_index(["force", "first_published", "story_id", "metric"])
+    db["story_figures"].create_index(["force", "story_id"])
