@@ -433,21 +433,21 @@ def test_latest_announcements(ds: Datasette) -> None:
 def test_national_intensification_totals(ds: Datasette) -> None:
     got = rows(ds, "/archive/national_intensification_totals.json")
     assert [(r["published"], r["lines_closed"], r["arrests"], r["safeguarded"]) for r in got] == [
+        ("2025-06-20", 1000, 1500, 2300),  # newest first
         ("2024-10-18", 500, 800, None),
-        ("2025-06-20", 1000, 1500, 2300),
     ]
     assert [r["mentions_intensification"] for r in got] == [1, 1]
-    assert got[1]["cash_seized_gbp"] == 1100000
+    assert got[0]["cash_seized_gbp"] == 1100000
 
 
 def test_force_figures(ds: Datasette) -> None:
     got = rows(ds, "/archive/force_figures.json?force=Greater+Manchester+Police")
-    assert [(r["published"], r["metric"], r["value"]) for r in got] == [
+    assert [(r["published"], r["metric"], r["value"]) for r in got] == [  # newest first
+        ("2025-06-25", "arrests", 4),
+        ("2025-06-25", "lines_closed", 2),
         ("2025-05-10", "arrests", 12),
         ("2025-05-10", "cash_seized_gbp", 16000),
         ("2025-05-10", "lines_closed", 3),
-        ("2025-06-25", "arrests", 4),
-        ("2025-06-25", "lines_closed", 2),
     ]
     assert {r["scope"] for r in got} == {"force"}
     (none,) = rows(ds, "/archive/force_figures.json?force=Nowhere+Constabulary")
