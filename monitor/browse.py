@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,17 @@ TEMPLATES = BUNDLE / "templates"
 PLUGINS = BUNDLE / "plugins"
 # metadata.yaml is written for a file called archive.db; other names get it retargeted.
 BUNDLED_NAME = "archive"
+# Datasette settings `monitor serve` passes (the README's public instance lowers the time limit).
+# Suggested facets are off: on a grown archive they cost more than the page itself (issue 18).
+SETTINGS: dict[str, int | bool] = {"sql_time_limit_ms": 3000, "suggest_facets": False}
+
+
+def _setting(value: int | bool) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+class ServeError(Exception):
+    """Datasette cannot start or stopped on its own (port in use, bad port): one line to show."""
 
 
 def database_name(db_path: str | Path) -> str:
@@ -53,6 +65,19 @@ def metadata(db_name: str = BUNDLED_NAME) -> dict[str, Any]:
     return data
 
 
+def make_datasette(db_path: str | Path, **settings: int | bool) -> Any:
+    """An in-process Datasette configured as `monitor serve` configures it (tests, benchmarks)."""
+    from datasette.app import Datasette
+
+    return Datasette(
+        [str(db_path)],
+        metadata=metadata(database_name(db_path)),
+        template_dir=str(TEMPLATES),
+        plugins_dir=str(PLUGINS),
+        settings={**SETTINGS, **settings},
+    )
+
+
 def write_metadata(db_path: str | Path, directory: str | Path) -> Path:
     """Write the metadata for this database file into `directory`; returns its path."""
     out = Path(directory) / "metadata.json"
@@ -78,9 +103,7 @@ def datasette_args(
         host,
         "--port",
         str(port),
-        "--setting",
-        "sql_time_limit_ms",
-        "3000",
+        *(a for k, v in SETTINGS.items() for a in ("--setting", k, _setting(v))),
         "--metadata",
         str(metadata_path or METADATA),
         "--template-dir",
@@ -91,23 +114,47 @@ def datasette_args(
     return args
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail in one line before starting Datasette when it could not listen on host:port."""
+    if not 1 <= port <= 65535:
+        raise ServeError(f"--port {port}: not a TCP port (1-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ServeError(f"{host}:{port}: Datasette cannot listen there ({reason})") from None
+
+
 def serve(db_path: str | Path, host: str, port: int) -> None:
-    """Run Datasette in the foreground until interrupted."""
+    """Run Datasette in the foreground until interrupted; ServeError if it cannot run."""
     if not Path(db_path).exists():
         raise archive.ArchiveError(
             f"{db_path}: no archive yet; run `monitor run` or `monitor demo`"
         )
+    check_address(host, port)
     archive.open_archive(db_path).conn.close()  # migrate first so every view exists
+    stopped: list[int] = []
     with tempfile.TemporaryDirectory(prefix="monitor-serve-") as tmp:
         proc = subprocess.Popen(datasette_args(db_path, host, port, write_metadata(db_path, tmp)))
+
+        def stop(signum: int, _frame: Any) -> None:
+            stopped.append(signum)
+            proc.send_signal(signum)
+
         # Pass SIGTERM on (a service manager stops us, not Datasette), then clean up.
-        previous = signal.signal(signal.SIGTERM, lambda signum, _frame: proc.send_signal(signum))
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
             proc.wait()
         except KeyboardInterrupt:  # Ctrl-C reached Datasette too; let it finish
+            stopped.append(signal.SIGINT)
             proc.wait()
         finally:
             signal.signal(signal.SIGTERM, previous)
+    if proc.returncode != 0 and not stopped:
+        raise ServeError(f"{host}:{port}: Datasette stopped with exit status {proc.returncode}")
 
 
 def snapshot(db_path: str | Path, out_path: str | Path) -> None:

@@ -421,7 +421,10 @@ def serve(config_path: str, db_path: str | None, host: str, port: int) -> None:
     from monitor import browse
 
     db_path = db_path or _archive_path(config_path)
-    browse.serve(db_path, host, port)
+    try:
+        browse.serve(db_path, host, port)
+    except browse.ServeError as exc:  # port in use, bad port: one line, exit 1
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

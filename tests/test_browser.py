@@ -11,11 +11,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from monitor.datasette.grow import grow
 from tests.test_datasette import GMP_MAY, build_archive
+
+GROWTH = 200  # the grown archive of issue 18 is 5,000x; 200x keeps the test quick
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +37,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real `monitor serve` over a fixture archive; yields its base URL."""
-    db = build_archive(tmp_path_factory.mktemp("serve") / "archive.db")
+@contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """The real `monitor serve` over an archive; yields its base URL."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
@@ -78,6 +81,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`monitor serve` over the fixture archive."""
+    with serving(build_archive(tmp_path_factory.mktemp("serve") / "archive.db")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def grown_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`monitor serve` over the fixture archive grown GROWTH times (years of history)."""
+    small = build_archive(tmp_path_factory.mktemp("small") / "archive.db")
+    grown = grow(small, tmp_path_factory.mktemp("grown") / "archive.db", GROWTH)
+    with serving(grown) as base:
+        yield base
 
 
 def chromium(tmp_path: Path, *args: str) -> str:
@@ -144,3 +163,38 @@ def test_story_page_in_browser(server: str, tmp_path: Path) -> None:
     dom = chromium(tmp_path, "--dump-dom", url)
     assert "Every copy" in dom and "Manchester Evening News" in dom
     assert "More than £16,000 in cash" in dom
+
+
+def _story_url(server: str, title: str) -> str:
+    import json
+    from urllib.parse import urlencode
+
+    query = urlencode({"title": title, "_shape": "array", "_sort": "id"})
+    with urllib.request.urlopen(f"{server}/archive/stories.json?{query}", timeout=30) as r:
+        story = json.load(r)[0]
+    return f"{server}/archive/stories/{story['id']}"
+
+
+def test_dashboard_at_grown_size(grown_server: str, tmp_path: Path) -> None:
+    url = f"{grown_server}/-/dashboards/county-lines?metric=arrests"
+    dom = chromium(tmp_path, "--dump-dom", url)
+    for chart in ("figures-over-time", "figures-per-force", "national-totals"):
+        drawn = card(dom, chart)
+        assert re.search(r"<(canvas|svg)\b", drawn), f"{chart} has no canvas or svg"
+    assert re.search(rf">{6 * GROWTH:,}</p>|>{6 * GROWTH}</p>", card(dom, "stories-count"))
+    assert "Two county lines closed in Wigan" in card(dom, "latest-stories")
+    assert "These facets timed out" not in dom and "SQL query took too long" not in dom
+
+
+def test_story_page_at_grown_size(grown_server: str, tmp_path: Path) -> None:
+    dom = chromium(tmp_path, "--dump-dom", _story_url(grown_server, GMP_MAY[0]))
+    assert "Every copy" in dom and "Manchester Evening News" in dom
+    assert "More than £16,000 in cash" in dom and "SHA-256 of the text it read" in dom
+
+
+def test_dashboard_says_no_figures_instead_of_empty_axes(server: str, tmp_path: Path) -> None:
+    dom = chromium(tmp_path, "--dump-dom", f"{server}/-/dashboards/county-lines?metric=funding_gbp")
+    for chart in ("figures-over-time", "figures-per-force"):
+        drawn = card(dom, chart)
+        assert "No figures yet for this choice." in drawn, chart
+        assert not re.search(r"<(canvas|svg)\b", drawn), f"{chart} drew empty axes"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import re
 import shutil
+import socket
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -113,7 +118,9 @@ def _article(
     figures: list[tuple[Any, ...]],
     relevant: bool = True,
     publisher: str | None = None,
+    force: str | None = None,
 ) -> Article:
+    """`force` (a forces code) is what the figures of force or case scope are about."""
     title, body = text
     entry = Entry(
         source_id=source,
@@ -133,7 +140,10 @@ def _article(
         content_hash=dedupe.content_hash(body),
         relevant=relevant,
         matched_terms=["county lines"] if relevant else [],
-        figures=[_fig(body, *f) for f in figures],
+        figures=[
+            replace(_fig(body, *f), force=force if f[3] in ("force", "case") else None)
+            for f in figures
+        ],
     )
 
 
@@ -175,6 +185,7 @@ ARTICLES = [
             ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
         ],
         publisher="Manchester Evening News",
+        force="greater-manchester",
     ),
     _article(
         "greater-manchester-police",
@@ -187,6 +198,7 @@ ARTICLES = [
             ("cash_seized_gbp", 16000, "More than £16,000 in cash", "force", "more_than"),
         ],
         publisher="Greater Manchester Police",
+        force="greater-manchester",
     ),
     _article(
         "west-midlands-police",
@@ -199,6 +211,7 @@ ARTICLES = [
             ("drugs_value_gbp", 62000, "drugs worth £62,000", "case"),
         ],
         publisher="West Midlands Police",
+        force="west-midlands",
     ),
     _article(
         "bbc-news",
@@ -245,6 +258,7 @@ ARTICLES = [
             ("arrests", 4, "arrested 4 people", "force"),
         ],
         publisher="Greater Manchester Police",
+        force="greater-manchester",
     ),
 ]
 RELEVANT = [a for a in ARTICLES if a.relevant]
@@ -288,13 +302,7 @@ def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_datasette(path: Path) -> Datasette:
     """Datasette configured the way `monitor serve` configures it (mutable, bundled metadata)."""
-    return Datasette(
-        [str(path)],
-        metadata=browse.metadata(browse.database_name(path)),
-        template_dir=str(browse.TEMPLATES),
-        plugins_dir=str(browse.PLUGINS),
-        settings={"sql_time_limit_ms": 3000},
-    )
+    return browse.make_datasette(path)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -425,24 +433,28 @@ def test_latest_announcements(ds: Datasette) -> None:
 def test_national_intensification_totals(ds: Datasette) -> None:
     got = rows(ds, "/archive/national_intensification_totals.json")
     assert [(r["published"], r["lines_closed"], r["arrests"], r["safeguarded"]) for r in got] == [
+        ("2025-06-20", 1000, 1500, 2300),  # newest first
         ("2024-10-18", 500, 800, None),
-        ("2025-06-20", 1000, 1500, 2300),
     ]
     assert [r["mentions_intensification"] for r in got] == [1, 1]
-    assert got[1]["cash_seized_gbp"] == 1100000
+    assert got[0]["cash_seized_gbp"] == 1100000
 
 
 def test_force_figures(ds: Datasette) -> None:
     got = rows(ds, "/archive/force_figures.json?force=Greater+Manchester+Police")
-    assert [(r["published"], r["metric"], r["value"]) for r in got] == [
+    assert [(r["published"], r["metric"], r["value"]) for r in got] == [  # newest first
+        ("2025-06-25", "arrests", 4),
+        ("2025-06-25", "lines_closed", 2),
         ("2025-05-10", "arrests", 12),
         ("2025-05-10", "cash_seized_gbp", 16000),
         ("2025-05-10", "lines_closed", 3),
-        ("2025-06-25", "arrests", 4),
-        ("2025-06-25", "lines_closed", 2),
     ]
     assert {r["scope"] for r in got} == {"force"}
-    assert rows(ds, "/archive/force_figures.json?force=Nowhere+Constabulary") == []
+    (none,) = rows(ds, "/archive/force_figures.json?force=Nowhere+Constabulary")
+    assert none["story_title"] == "No figures about Nowhere Constabulary archived yet"
+    assert none["value"] is None  # a message row, never a figure
+    feed = feedparser.parse(get(ds, "/archive/force_figures.atom?force=Nowhere+Police").content)
+    assert [e.title for e in feed.entries] == ["No figures about Nowhere Police archived yet"]
 
 
 def test_figures_by_month_keeps_scopes_apart(ds: Datasette) -> None:
@@ -468,7 +480,7 @@ def test_figures_by_month_keeps_scopes_apart(ds: Datasette) -> None:
 
 
 def test_source_health_puts_failing_sources_first(ds: Datasette) -> None:
-    got = rows(ds, "/archive/source_health.json")
+    got = rows(ds, "/archive/sources_needing_attention.json")
     assert got[0]["name"] == "dead-feed" and got[0]["status"] == "failing"
     assert got[0]["last_error"] == "HTTP 500"
     nca = next(r for r in got if r["name"] == "national-crime-agency")
@@ -668,3 +680,363 @@ def test_a_new_empty_archive_still_browses(tmp_path: Path) -> None:
     feed = feedparser.parse(get(empty, "/archive/new_stories.atom").content)
     assert not feed.bozo
     assert [e.id for e in feed.entries] == ["urn:county-lines-monitor:no-stories-yet"]
+    national = feedparser.parse(get(empty, "/archive/national_intensification_totals.atom").content)
+    assert [e.id for e in national.entries] == ["urn:county-lines-monitor:national:none-yet"]
+
+
+# --- round two: dates, periods, forces, parts and restatements, versions (issues 12, 14) ------
+
+ROUND_TWO_CONFIG = """
+sources:
+  - name: npcc
+    url: https://news.npcc.police.uk/feed
+    kind: police
+    publisher: National Police Chiefs' Council
+  - name: bbc-news
+    url: https://feeds.bbci.co.uk/news/england/rss.xml
+    kind: press
+    publisher: BBC News
+"""
+NPCC_2022 = (
+    "Record 172 county lines closed in a single week of action",
+    "Police closed a record 172 county lines during the intensification week from 3 to 9 "
+    "October, the National Police Chiefs' Council said. Officers arrested 1,360 people. Drugs "
+    "worth more than £2.7 million were seized, including £1.2 million of cocaine. In "
+    "Cambridgeshire, officers seized £508,000 of drugs.",
+)
+NPCC_2022_FIRST = (
+    "Record 170 county lines closed in a week of action",
+    "Police closed 170 county lines during the intensification week from 3 to 9 October.",
+)
+BBC_RECAP = (
+    "County lines crackdown: what the week of action found - BBC News",
+    "Last month officers arrested 1,360 people in the county lines week of action, police "
+    "said, as forces plan another week in the spring.",
+)
+WEEK = {"period_start": "2022-10-03", "period_end": "2022-10-09"}
+OPERATION = "County Lines Intensification Week"
+
+
+def build_round_two(path: Path) -> Path:
+    """The NPCC release of 14 Oct 2022 (a date-only feed item: London midnight in UTC), its
+    parts and its Cambridgeshire figure, a later story restating it, and an earlier version."""
+    db = archive.open_archive(path)
+    archive.sync_sources(db, config.parse(ROUND_TWO_CONFIG, "round-two.yaml"))
+    run_id = archive.start_run(db, "manual")
+    title, body = NPCC_2022
+    national = {"force": None, "operation": OPERATION, **WEEK}
+    figures = [
+        replace(
+            _fig(body, "lines_closed", 172, "closed a record 172 county lines", "national"),
+            **national,
+        ),  # fmt: skip
+        replace(_fig(body, "arrests", 1360, "arrested 1,360 people", "national"), **national),
+        replace(
+            _fig(
+                body, "drugs_value_gbp", 2700000, "more than £2.7 million", "national", "more_than"
+            ),
+            **national,
+        ),  # fmt: skip
+        replace(
+            _fig(body, "drugs_value_gbp", 1200000, "£1.2 million of cocaine", "national"),
+            part_of=2,
+            **national,
+        ),  # fmt: skip
+        replace(
+            _fig(body, "drugs_value_gbp", 508000, "seized £508,000 of drugs", "force"),
+            force="cambridgeshire",
+            **WEEK,
+        ),  # fmt: skip
+    ]
+    npcc = _article(
+        "npcc",
+        "https://news.npcc.police.uk/releases/record-172-county-lines",
+        "2022-10-13T23:00:00+00:00",
+        NPCC_2022,
+        [],
+        publisher="National Police Chiefs' Council",
+    )
+    npcc.figures = figures
+    npcc.fetched_at = "2022-10-14T08:00:00+00:00"
+    archive.save_article(db, npcc, run_id, "test-2")
+    recap = _article(
+        "bbc-news",
+        "https://www.bbc.co.uk/news/uk-county-lines-recap",
+        "2022-11-20T10:00:00+00:00",
+        BBC_RECAP,
+        [("arrests", 1360, "officers arrested 1,360 people", "national")],
+        publisher="BBC News",
+    )
+    archive.save_article(db, recap, run_id, "test-2")
+    first = db.execute("SELECT id FROM figures WHERE metric = 'arrests' ORDER BY id").fetchone()[0]
+    npcc_id = db.execute("SELECT id FROM articles WHERE source_id = 'npcc'").fetchone()[0]
+    with archive.write(db):  # what the stories and versions writers record, set directly
+        db.execute("UPDATE figures SET restates = ? WHERE id > ? AND metric = 'arrests'",
+                   [first, first])  # fmt: skip
+        db["article_versions"].insert(
+            {
+                "article_id": npcc_id,
+                "version": 1,
+                "title": NPCC_2022_FIRST[0],
+                "body": NPCC_2022_FIRST[1],
+                "text_sha256": hashlib.sha256(NPCC_2022_FIRST[1].encode()).hexdigest(),
+                "fetched_at": "2022-10-13T23:30:00+00:00",
+                "replaced_at": "2022-10-15T07:30:00+00:00",
+                "figures": json.dumps([{"metric": "lines_closed", "value": 170, "unit": "count"}]),
+            }
+        )
+    archive.finish_run(db, run_id, "ok")
+    db.conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def ds2(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
+    return make_datasette(build_round_two(tmp_path_factory.mktemp("round2") / "archive.db"))
+
+
+def test_release_dated_14_october_reads_14_october_everywhere(ds2: Datasette) -> None:
+    (national,) = rows(ds2, "/archive/national_intensification_totals.json")
+    assert national["published"] == "2022-10-14"
+    latest = rows(ds2, "/archive/latest_announcements.json")
+    assert "2022-10-14" in [r["published"] for r in latest]
+    sid = story_id(ds2, NPCC_2022[0])
+    assert "Published 2022-10-14" in get(ds2, f"/archive/stories/{sid}").text
+    feed = feedparser.parse(get(ds2, "/archive/new_stories.atom").content)
+    entry = next(e for e in feed.entries if e.title == NPCC_2022[0])
+    assert "Published 2022-10-14 by National Police Chiefs' Council" in entry.content[0].value
+    # Timestamps with a time read in UK local time (BST in October), the UTC value kept beside.
+    html = get(ds2, "/archive/articles").text
+    assert "2022-10-14 00:00 BST" in html and 'title="2022-10-13T23:00:00+00:00 (UTC)"' in html
+
+
+def test_national_totals_are_keyed_by_their_week(ds2: Datasette) -> None:
+    (national,) = rows(ds2, "/archive/national_intensification_totals.json")
+    assert (national["week_start"], national["week_end"]) == ("2022-10-03", "2022-10-09")
+    assert national["operation"] == OPERATION
+    assert (national["lines_closed"], national["arrests"]) == (172, 1360)
+    chart = chart_rows(ds2, "national-totals")
+    assert {r["week"] for r in chart} == {"2022-10-03"}
+
+
+def test_sums_leave_out_parts_of_totals_and_restatements(ds2: Datasette) -> None:
+    months = rows(ds2, "/archive/figures_by_month.json")
+    drugs = {
+        (r["month"], r["scope"]): r["total"] for r in months if r["metric"] == "drugs_value_gbp"
+    }
+    # £2.7m total only: the £1.2m of cocaine is part of it; Cambridgeshire's figure is force scope.
+    assert drugs == {("2022-10", "national"): 2700000, ("2022-10", "force"): 508000}
+    arrests = [(r["month"], r["total"]) for r in months if r["metric"] == "arrests"]
+    assert arrests == [("2022-10", 1360)]  # the November recap restates it: not counted again
+    sid = story_id(ds2, BBC_RECAP[0])
+    page = get(ds2, f"/archive/stories/{sid}").text
+    assert "restates an earlier story, not counted" in page
+    npcc = get(ds2, f"/archive/stories/{story_id(ds2, NPCC_2022[0])}").text
+    assert "part of a stated total, not counted" in npcc
+
+
+def test_forces_come_from_the_figure_never_the_publisher(ds2: Datasette) -> None:
+    got = rows(ds2, "/archive/force_figures.json?force=Cambridgeshire+Constabulary")
+    assert [(r["metric"], r["value"], r["published"]) for r in got] == [
+        ("drugs_value_gbp", 508000, "2022-10-14")
+    ]
+    per_force = chart_rows(ds2, "figures-per-force", metric="drugs_value_gbp")
+    assert [r["force"] for r in per_force] == ["Cambridgeshire Constabulary"]
+    facets = get(ds2, "/archive/story_figures.json?_facet=force").json()
+    listed = {v["value"] for v in facets["facet_results"]["force"]["results"]}
+    assert listed == {"Cambridgeshire Constabulary"}
+    # The dashboard's force filter and the query's force list are the forces table, kind force.
+    board = get(ds2, "/-/dashboards/county-lines?metric=arrests").text
+    assert '<option value="Cambridgeshire Constabulary"' in board
+    assert "National Police Chiefs&#39; Council</option>" not in board
+    assert '<option value="National Police Chiefs' not in board
+    page = get(ds2, "/archive/force_figures?force=Cambridgeshire+Constabulary").text
+    assert 'id="force-choices"' in page and '<option value="Cambridgeshire Constabulary">' in page
+    assert (
+        "National Police Chiefs" not in page.split('id="force-choices"')[1].split("</datalist>")[0]
+    )
+
+
+def test_story_page_shows_provenance_and_corrections(ds2: Datasette) -> None:
+    page = get(ds2, f"/archive/stories/{story_id(ds2, NPCC_2022[0])}").text
+    assert ">https://news.npcc.police.uk/releases/record-172-county-lines</a>" in page
+    assert "2022-10-14 09:00 BST" in page  # fetched_at 08:00 UTC
+    assert hashlib.sha256(NPCC_2022[1].encode()).hexdigest() in page
+    assert "Corrected on 2022-10-15" in page
+    assert f"title was \u201c{NPCC_2022_FIRST[0]}\u201d" in page and "text changed" in page
+    assert "figures removed: lines_closed 170" in page
+    assert "figures added:" in page and "lines_closed 172" in page
+    assert "2022-10-03 to 2022-10-09 (County Lines Intensification Week)" in page
+
+
+# --- reading fixes (issue 18) ------------------------------------------------------------------
+
+
+def test_canned_queries_show_results_first(ds: Datasette) -> None:
+    for name in browse.metadata()["databases"]["archive"]["queries"]:
+        page = get(ds, f"/archive/{name}").text
+        assert 'id="sql-query"' not in page, name  # the SQL is one click away
+        assert f'href="/archive/{name}?_show_sql=1">show</a>' in page, name
+        assert '<table class="rows-and-columns">' in page, name
+        assert 'id="sql-query"' in get(ds, f"/archive/{name}?_show_sql=1").text, name
+
+
+def test_whole_numbers_read_as_whole_numbers(ds: Datasette) -> None:
+    figures = get(ds, "/archive/figures?metric=arrests&value=12").text
+    assert '<td class="col-value type-float">12</td>' in figures
+    assert "12.0" not in figures
+    csv = get(ds, "/archive/force_figures.csv?force=Greater+Manchester+Police").text
+    assert ",12," in csv and "12.0" not in csv
+    assert "12.0" not in get(ds, "/archive/story_figures.csv?_size=max").text
+    assert "6.5" in get(ds, "/archive/story_figures.csv?_size=max").text
+
+
+def test_articles_grid_shows_no_full_bodies(ds: Datasette) -> None:
+    grid = get(ds, "/archive/articles").text
+    assert NCA_2025[1] not in grid and NCA_2025[1][:100] in grid
+    (row,) = rows(ds, f"/archive/articles.json?{urlencode({'title': NCA_2025[0]})}")
+    page = get(ds, f"/archive/articles/{row['id']}").text
+    assert NCA_2025[1].replace("'", "&#39;") in page  # the row page has the whole text
+
+
+def test_is_origin_facet_returns_the_rows_it_promises(ds: Datasette) -> None:
+    data = get(ds, "/archive/story_copies.json?_facet=is_origin").json()
+    counts = {v["value"]: v["count"] for v in data["facet_results"]["is_origin"]["results"]}
+    assert counts == {1: 6, 0: 2}
+    assert len(rows(ds, "/archive/story_copies.json?is_origin=1")) == 6
+
+
+def test_index_lists_what_people_open_first(ds: Datasette) -> None:
+    for path in ("/", "/archive"):
+        page = get(ds, path).text
+        start = page.split('class="start-here"')[1].split("</section>")[0]
+        names = re.findall(r'<a href="/archive/([a-z_]+)">', start)
+        assert names[:3] == ["stories", "story_figures", "source_health"], path
+    database = get(ds, "/archive").text
+    listed = re.findall(r'<h3><a href="/archive/([a-z_]+)">', database)
+    assert "story_keys" not in listed and "_sqlite_migrations" not in listed
+    assert "story_keys" in re.findall(r'<h3><a href="/archive/([a-z_]+)">',
+                                      get(ds, "/archive?_show_hidden=1").text)  # fmt: skip
+
+
+def test_source_health_view_has_its_facets(ds: Datasette) -> None:
+    data = get(ds, "/archive/source_health.json").json()
+    assert {"kind", "status", "quiet_14_days"} <= set(data["facet_results"])
+    assert "/archive/source_health" not in browse.metadata()["databases"]["archive"]["queries"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/archive/new_stories.atom",
+        "/archive/force_figures.atom?force=Greater+Manchester+Police",
+        "/archive/national_intensification_totals.atom",
+    ],
+)
+def test_subscribable_queries_have_atom(ds: Datasette, path: str) -> None:
+    response = get(ds, path)
+    assert response.status_code == 200, response.text[:300]
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo and feed.entries
+    assert all(e.link.startswith("https://") for e in feed.entries)
+
+
+def test_dashboard_counters_follow_the_force_filter(ds: Datasette) -> None:
+    assert chart_rows(ds, "stories-count", force="West Midlands Police") == [{"n": 1}]
+    assert chart_rows(ds, "copies-count", force="Greater Manchester Police") == [{"n": 3}]
+    latest = chart_rows(ds, "latest-stories", force="West Midlands Police")
+    assert len(latest) == 1 and "June operation" in latest[0]["story"]
+
+
+def test_dashboard_says_when_a_choice_has_no_figures(ds: Datasette) -> None:
+    page = get(ds, "/-/dashboards/county-lines?metric=funding_gbp").text
+    assert "No figures yet for this choice." in page  # drawn instead of empty axes
+    assert chart_rows(ds, "figures-per-force", metric="funding_gbp") == []
+    x = _dashboard()["charts"]["national-totals"]["display"]["encoding"]["x"]
+    assert x["axis"]["format"] == "%b %Y"  # months and years, not bare dates
+
+
+def test_empty_archive_dashboard_points_to_monitor_demo(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    archive.open_archive(path).conn.close()
+    (row,) = chart_rows(make_datasette(path), "latest-stories")
+    assert "monitor demo" in row["story"]
+
+
+def test_serve_refuses_a_port_in_use_in_one_line(archive_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--db", str(archive_path), "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert f"127.0.0.1:{port}" in result.output and "cannot listen" in result.output
+    bad = CliRunner().invoke(cli, ["serve", "--db", str(archive_path), "--port", "70000"])
+    assert (
+        bad.exit_code == 1 and bad.output.strip() == "Error: --port 70000: not a TCP port (1-65535)"
+    )
+
+
+# --- the derived tables the views became (m013, m013b) ----------------------------------------
+
+
+def _recomputed(db: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """story_figures and story_copies as computed from scratch now."""
+    from monitor.archive import schema
+
+    every = "SELECT id FROM stories"
+    return {
+        "story_figures": sorted(db.execute(schema.STORY_FIGURES_ROWS.format(ids=every)).fetchall()),
+        "story_copies": sorted(db.execute(schema.STORY_COPIES_ROWS.format(ids=every)).fetchall()),
+    }
+
+
+def _stored(db: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "story_figures": sorted(db.execute("SELECT * FROM story_figures").fetchall()),
+        "story_copies": sorted(db.execute("SELECT * FROM story_copies").fetchall()),
+    }
+
+
+def _months(db: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    from monitor.archive import schema
+
+    keys = ", ".join(f"{k.format(r='sf')} AS {c}" for c, k in schema._MONTH_KEY.items())
+    fresh = db.execute(
+        f"SELECT month, metric, scope, unit, COUNT(DISTINCT story_id), COUNT(*),"
+        f" SUM(COALESCE(value, 0)), SUM(COALESCE(qualifier != 'exact', 0))"
+        f" FROM (SELECT {keys}, story_id, value, qualifier FROM story_figures sf)"
+        f" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    kept = db.execute("SELECT * FROM figure_months ORDER BY 1, 2, 3, 4").fetchall()
+    return fresh, kept
+
+
+def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
+    from monitor.archive import stories
+
+    db = archive.open_archive(build_archive(tmp_path / "archive.db"))
+    first = _stored(db)
+    assert first == _recomputed(db)
+    assert len(first["story_figures"]) == TABLE_COUNTS["story_figures"]
+    fresh, kept = _months(db)
+    assert kept == fresh and kept
+    # Regrouping every story, dropping an article's figures, marking parts and restatements,
+    # renaming a source and a correction to a title all flow through.
+    stories.restory(db)
+    with archive.write(db):
+        db.execute("DELETE FROM figures WHERE metric = 'cash_seized_gbp'")
+        db.execute("UPDATE figures SET part_of = (SELECT MIN(id) FROM figures) WHERE id IN"
+                   " (SELECT id FROM figures WHERE metric = 'arrests' ORDER BY id DESC LIMIT 2)")  # fmt: skip
+        db.execute("UPDATE figures SET restates = 1 WHERE metric = 'safeguarded'")
+        db.execute("UPDATE sources SET publisher = 'BBC' WHERE id = 'bbc-news'")
+        db.execute("UPDATE articles SET title = 'Corrected' WHERE id = 1")
+    assert _stored(db) == _recomputed(db)
+    fresh, kept = _months(db)
+    assert kept == fresh
+    assert not [r for r in _stored(db)["story_figures"] if r[5] == "cash_seized_gbp"]
