@@ -481,7 +481,8 @@ def test_figures_by_month_keeps_scopes_apart(ds: Datasette) -> None:
 
 def test_source_health_puts_failing_sources_first(ds: Datasette) -> None:
     got = rows(ds, "/archive/sources_needing_attention.json")
-    assert got[0]["name"] == "dead-feed" and got[0]["status"] == "failing"
+    # its only poll failed: it has never worked, which the health view says as such (issue 16)
+    assert got[0]["name"] == "dead-feed" and got[0]["status"] == "never succeeded"
     assert got[0]["last_error"] == "HTTP 500"
     nca = next(r for r in got if r["name"] == "national-crime-agency")
     assert nca["relevant_articles"] == 2 and nca["polls"] == 1
@@ -911,7 +912,13 @@ def test_index_lists_what_people_open_first(ds: Datasette) -> None:
         page = get(ds, path).text
         start = page.split('class="start-here"')[1].split("</section>")[0]
         names = re.findall(r'<a href="/archive/([a-z_]+)">', start)
-        assert names[:3] == ["stories", "story_figures", "source_health"], path
+        assert names[:5] == [
+            "stories",
+            "story_figures",
+            "figure_series",
+            "source_health",
+            "coverage",
+        ], path
     database = get(ds, "/archive").text
     listed = re.findall(r'<h3><a href="/archive/([a-z_]+)">', database)
     assert "story_keys" not in listed and "_sqlite_migrations" not in listed
