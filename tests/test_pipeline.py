@@ -6,6 +6,7 @@ What the demo web holds, article by article, is in monitor/demo/EXPECTED.md.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,9 +55,13 @@ def first_run(shared_config: Path) -> Database:
 
 
 @pytest.fixture
-def own_first_run(demo_config: Path) -> Database:
-    """A first cycle of this test's own, for a test that runs more cycles after it."""
-    return run_demo_cycle(demo_config)
+def copy_config(first_run: Database, shared_site: SiteServer, tmp_path: Path) -> Path:
+    """A config whose archive is a copy of the first cycle's, for a test that runs more cycles
+    after it: the shared archive stays as the first cycle left it."""
+    copy = sqlite3.connect(tmp_path / "archive.db")
+    first_run.conn.backup(copy)
+    copy.close()
+    return write_demo_config(tmp_path, shared_site)
 
 
 def test_every_entry_is_archived_once(first_run: Database) -> None:
@@ -163,13 +168,14 @@ def test_listing_dates_are_london_local_stored_in_utc(first_run: Database) -> No
 
 
 def test_second_run_adds_nothing_and_polls_conditionally(
-    own_first_run: Database, demo_config: Path, demo_site: SiteServer
+    copy_config: Path, shared_site: SiteServer
 ) -> None:
-    counts = {t: own_first_run[t].count for t in ("articles", "stories", "figures")}
-    before = len(demo_site.requests)
-    monitor("run", "--all", "--config", str(demo_config))
-    assert {t: own_first_run[t].count for t in counts} == counts
-    second = demo_site.requests[before:]
+    db = Database(copy_config.parent / "archive.db")
+    counts = {t: db[t].count for t in ("articles", "stories", "figures")}
+    before = len(shared_site.requests)
+    monitor("run", "--all", "--config", str(copy_config))
+    assert {t: db[t].count for t in counts} == counts
+    second = shared_site.requests[before:]
     feeds = [h for p, h in second if p.endswith((".xml", ".atom")) or ".xml?" in p]
     assert feeds and all("if-none-match" in h for h in feeds)
     assert not [
@@ -180,7 +186,7 @@ def test_second_run_adds_nothing_and_polls_conditionally(
         and "rss" not in p
         and "latest" not in p
     ]  # no article page fetched again
-    polls = list(own_first_run.query("SELECT http_status FROM polls WHERE run_id = 2"))
+    polls = list(db.query("SELECT http_status FROM polls WHERE run_id = 2"))
     assert {p["http_status"] for p in polls} == {304}
 
 
