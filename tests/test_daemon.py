@@ -65,6 +65,7 @@ def stop(proc: subprocess.Popen[str], within: float) -> tuple[float, str]:
     return time.monotonic() - started, err
 
 
+@pytest.mark.slow  # two daemon cycles and idle ticks
 def test_daemon_polls_at_once_skips_idle_ticks_and_stops_on_sigterm(
     site: SiteServer, tmp_path: Path
 ) -> None:
