@@ -29,9 +29,9 @@ NEEDS = {
     "redis": re.compile(r"redis", re.IGNORECASE),
     "browser": re.compile(r"chromium|browser|playwright", re.IGNORECASE),
 }
-STARTS = {
-    "redis": re.compile(r"redis-server"),
-    "browser": re.compile(r"chromium", re.IGNORECASE),
+STARTS = {  # a string literal naming the program: a comment that mentions it does not count
+    "redis": re.compile(r"[\"']redis-server[\"']"),
+    "browser": re.compile(r"[\"'][^\"'\n]*chromium[^\"'\n]*[\"']", re.IGNORECASE),
 }
 
 
