@@ -6,7 +6,7 @@ Each round starts `monitor run --all` against a loopback site whose feed lists `
 county-lines articles (every one fetched, with figures and a story), kills it with SIGKILL after
 a random delay, and runs `PRAGMA integrity_check`. At the end one run is left to finish, and the
 archive must hold every item exactly once: unique URLs, no doubled figures, no doubled stories.
-tests/test_durability.py runs the same loop with 50 kills.
+tests/test_durability.py runs the same loop with 15 seeded kills (marked `slow`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +21,40 @@ from monitor.loopback import SiteServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Which tests need a service binary, so `-m "not redis and not browser"` runs where it is absent.
+# A module is taken to start one if its name, a fixture it uses, or its text names the program:
+# that holds for test files written after this hook, without each remembering a pytestmark.
+NEEDS = {
+    "redis": re.compile(r"redis", re.IGNORECASE),
+    "browser": re.compile(r"chromium|browser|playwright", re.IGNORECASE),
+}
+STARTS = {  # a string literal naming the program: a comment that mentions it does not count
+    "redis": re.compile(r"[\"']redis-server[\"']"),
+    "browser": re.compile(r"[\"'][^\"'\n]*chromium[^\"'\n]*[\"']", re.IGNORECASE),
+}
+
+
+def _service_markers(item: pytest.Item, texts: dict[Path, str]) -> set[str]:
+    """The service markers `item` earns from its module name, its fixtures or its module text."""
+    path = Path(str(item.path))
+    if path not in texts:
+        texts[path] = path.read_text(errors="replace") if path.suffix == ".py" else ""
+    fixtures = " ".join(getattr(item, "fixturenames", ()))
+    return {
+        name
+        for name, pattern in NEEDS.items()
+        if pattern.search(path.stem) or pattern.search(fixtures) or STARTS[name].search(texts[path])
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that start redis-server or Chromium (`redis`, `browser`)."""
+    texts: dict[Path, str] = {}
+    for item in items:
+        have = {mark.name for mark in item.iter_markers()}
+        for name in _service_markers(item, texts) - have:
+            item.add_marker(getattr(pytest.mark, name))
 
 
 @pytest.fixture
@@ -48,13 +83,18 @@ def demo_site() -> Iterator[SiteServer]:
         yield site
 
 
+def write_demo_config(folder: Path, site: SiteServer) -> Path:
+    """The demo's config.yaml with its {{BASE}} filled in and its archive at folder/archive.db."""
+    path = folder / "config.yaml"
+    text = DEMO_CONFIG.read_text().replace("{{BASE}}", site.base)
+    path.write_text(text.replace("archive: demo.db", f"archive: {folder / 'archive.db'}"))
+    return path
+
+
 @pytest.fixture
 def demo_config(tmp_path: Path, demo_site: SiteServer) -> Path:
     """The demo's config.yaml with its {{BASE}} filled in, written where `monitor run` can read it."""
-    path = tmp_path / "config.yaml"
-    text = DEMO_CONFIG.read_text().replace("{{BASE}}", demo_site.base)
-    path.write_text(text.replace("archive: demo.db", f"archive: {tmp_path / 'archive.db'}"))
-    return path
+    return write_demo_config(tmp_path, demo_site)
 
 
 def monitor(

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -65,6 +66,7 @@ def stop(proc: subprocess.Popen[str], within: float) -> tuple[float, str]:
     return time.monotonic() - started, err
 
 
+@pytest.mark.slow  # two daemon cycles and idle ticks
 def test_daemon_polls_at_once_skips_idle_ticks_and_stops_on_sigterm(
     site: SiteServer, tmp_path: Path
 ) -> None:
@@ -128,14 +130,23 @@ def test_sigterm_mid_cycle_keeps_finished_polls_and_leaves_the_rest_due(
 
 
 class Stubborn(schedule.Daemon):
-    """A cycle that hangs and ignores SIGTERM, like a wedged child."""
+    """A cycle that hangs and ignores SIGTERM, like a wedged child; it creates the file named by
+    `ready` once SIGTERM is ignored, so a test can wait for that instead of a fixed time."""
+
+    ready = Path("/nonexistent")
 
     def command(self) -> list[str]:
-        code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-        return [sys.executable, "-c", code]
+        code = (
+            "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "open(sys.argv[1], 'w').close(); time.sleep(60)"
+        )
+        return [sys.executable, "-c", code, str(self.ready)]
 
 
-def make_daemon(cls: type[schedule.Daemon], tmp_path: Path, **kwargs: float) -> schedule.Daemon:
+D = TypeVar("D", bound=schedule.Daemon)
+
+
+def make_daemon(cls: type[D], tmp_path: Path, **kwargs: float) -> D:
     cfg_path = write_config(tmp_path, {"a": "http://127.0.0.1:9/a.xml"})
     return cls(str(cfg_path), config.load(str(cfg_path)), 1, **kwargs)
 
@@ -151,10 +162,11 @@ def test_a_hung_cycle_is_killed_at_the_hard_timeout(tmp_path: Path) -> None:
 
 def test_stopping_ends_the_cycle_in_flight(tmp_path: Path) -> None:
     daemon = make_daemon(Stubborn, tmp_path, grace=1.0)
+    daemon.ready = tmp_path / "ready"
     codes: list[int | None] = []
     worker = threading.Thread(target=lambda: codes.append(daemon.cycle()))
     worker.start()
-    time.sleep(0.5)
+    eventually(daemon.ready.exists)
     daemon.stop(signal.SIGTERM, None)
     worker.join(5)
     assert codes == [-signal.SIGKILL]

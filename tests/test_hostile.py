@@ -749,6 +749,7 @@ def _bomb(data: bytes, encoding: str) -> Callable[[socket.socket], None]:
     return script
 
 
+@pytest.mark.slow  # builds GiB-scale bombs once per session, then a real run per kind
 @pytest.mark.parametrize("kind", ["gzip", "deflate", "br"])
 def test_decompression_bomb_is_dropped_at_the_cap_with_bounded_memory(
     kind: str, bombs: dict[str, bytes], tmp_path: Path, record_property: Callable[..., None]
@@ -812,6 +813,7 @@ def test_huge_lying_slow_or_broken_bodies_fail_the_poll_and_store_nothing(
     assert db["articles"].count == 0  # no partial parse is stored
 
 
+@pytest.mark.slow  # a real run of two sources, ~10 s
 def test_refused_port_is_a_soft_error_and_other_feeds_go_on(world: World) -> None:
     cfg = write_config(
         world.tmp / "c.yaml",
@@ -826,6 +828,7 @@ def test_refused_port_is_a_soft_error_and_other_feeds_go_on(world: World) -> Non
     assert db["articles"].count == 1
 
 
+@pytest.mark.slow  # waits out the feed parse time limit
 def test_crash_inputs_and_challenge_pages_fail_one_feed_and_keep_the_rest(world: World) -> None:
     site = world.site
     site.routes["/crash.xml"] = body(

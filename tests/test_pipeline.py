@@ -6,13 +6,16 @@ What the demo web holds, article by article, is in monitor/demo/EXPECTED.md.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
+from monitor.demo import SITE as DEMO_SITE
 from monitor.loopback import SiteServer
-from tests.conftest import monitor
+from tests.conftest import monitor, write_demo_config
 
 SEED_H7 = {
     ("lines_closed", 172.0, "exact"),
@@ -26,12 +29,39 @@ SEED_H7 = {
 ECHO = "/echo/news/23052917.police-close-172-county-drug-lines-one-week/"
 
 
-@pytest.fixture
-def first_run(demo_config: Path, demo_site: SiteServer, tmp_path: Path) -> Database:
-    """One real cycle over every demo source."""
-    proc = monitor("run", "--all", "--config", str(demo_config))
+def run_demo_cycle(config: Path) -> Database:
+    """One real cycle over every demo source, into the archive beside `config`."""
+    proc = monitor("run", "--all", "--config", str(config))
     assert "sources polled: 11, sources failed: 0" in proc.stdout
-    return Database(tmp_path / "archive.db")
+    return Database(config.parent / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def shared_site() -> Iterator[SiteServer]:
+    """The demo web for the tests that only read what the first cycle left (one site, one log)."""
+    with SiteServer(DEMO_SITE) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def shared_config(tmp_path_factory: pytest.TempPathFactory, shared_site: SiteServer) -> Path:
+    return write_demo_config(tmp_path_factory.mktemp("pipeline"), shared_site)
+
+
+@pytest.fixture(scope="module")
+def first_run(shared_config: Path) -> Database:
+    """One real cycle over every demo source, shared by the tests that only read its result."""
+    return run_demo_cycle(shared_config)
+
+
+@pytest.fixture
+def copy_config(first_run: Database, shared_site: SiteServer, tmp_path: Path) -> Path:
+    """A config whose archive is a copy of the first cycle's, for a test that runs more cycles
+    after it: the shared archive stays as the first cycle left it."""
+    copy = sqlite3.connect(tmp_path / "archive.db")
+    first_run.conn.backup(copy)
+    copy.close()
+    return write_demo_config(tmp_path, shared_site)
 
 
 def test_every_entry_is_archived_once(first_run: Database) -> None:
@@ -47,10 +77,11 @@ def test_every_entry_is_archived_once(first_run: Database) -> None:
 
 
 def test_seed_announcement_is_one_story_with_its_national_figures(
-    first_run: Database, demo_site: SiteServer
+    first_run: Database, shared_site: SiteServer
 ) -> None:
     origin_url = (
-        f"{demo_site.base}/npcc/releases/record-172-county-lines-closed-in-a-single-week-of-action/"
+        f"{shared_site.base}/npcc/releases/"
+        "record-172-county-lines-closed-in-a-single-week-of-action/"
     )
     origin = next(first_run["articles"].rows_where("url = ?", [origin_url]))
     story = first_run["stories"].get(origin["story_id"])
@@ -77,11 +108,11 @@ def test_seed_announcement_is_one_story_with_its_national_figures(
 
 
 def test_tracking_tagged_duplicate_link_is_one_article(
-    first_run: Database, demo_site: SiteServer
+    first_run: Database, shared_site: SiteServer
 ) -> None:
-    rows = list(first_run["articles"].rows_where("url = ?", [demo_site.base + ECHO]))
+    rows = list(first_run["articles"].rows_where("url = ?", [shared_site.base + ECHO]))
     assert len(rows) == 1
-    assert rows[0]["original_url"].startswith(demo_site.base + ECHO + "?ref=rss")
+    assert rows[0]["original_url"].startswith(shared_site.base + ECHO + "?ref=rss")
     assert (
         first_run.execute(
             "SELECT COUNT(*) FROM articles WHERE url LIKE '%utm_%' OR url LIKE '%ref=rss%'"
@@ -114,13 +145,13 @@ def test_relevant_articles_store_main_text_and_matched_terms(first_run: Database
 
 
 def test_google_news_items_keep_headline_and_publisher_and_are_not_fetched(
-    first_run: Database, demo_site: SiteServer
+    first_run: Database, shared_site: SiteServer
 ) -> None:
     rows = list(first_run["articles"].rows_where("source_id = 'google-news-county-lines'"))
     assert len(rows) == 4
     assert all(" - " not in r["title"] and r["publisher"] for r in rows)
     assert "Liverpool Echo" in {r["publisher"] for r in rows}
-    assert not [p for p, _ in demo_site.requests if p.startswith("/gn/rss/articles/")]
+    assert not [p for p, _ in shared_site.requests if p.startswith("/gn/rss/articles/")]
 
 
 def test_listing_dates_are_london_local_stored_in_utc(first_run: Database) -> None:
@@ -137,13 +168,14 @@ def test_listing_dates_are_london_local_stored_in_utc(first_run: Database) -> No
 
 
 def test_second_run_adds_nothing_and_polls_conditionally(
-    first_run: Database, demo_config: Path, demo_site: SiteServer
+    copy_config: Path, shared_site: SiteServer
 ) -> None:
-    counts = {t: first_run[t].count for t in ("articles", "stories", "figures")}
-    before = len(demo_site.requests)
-    monitor("run", "--all", "--config", str(demo_config))
-    assert {t: first_run[t].count for t in counts} == counts
-    second = demo_site.requests[before:]
+    db = Database(copy_config.parent / "archive.db")
+    counts = {t: db[t].count for t in ("articles", "stories", "figures")}
+    before = len(shared_site.requests)
+    monitor("run", "--all", "--config", str(copy_config))
+    assert {t: db[t].count for t in counts} == counts
+    second = shared_site.requests[before:]
     feeds = [h for p, h in second if p.endswith((".xml", ".atom")) or ".xml?" in p]
     assert feeds and all("if-none-match" in h for h in feeds)
     assert not [
@@ -154,12 +186,12 @@ def test_second_run_adds_nothing_and_polls_conditionally(
         and "rss" not in p
         and "latest" not in p
     ]  # no article page fetched again
-    polls = list(first_run.query("SELECT http_status FROM polls WHERE run_id = 2"))
+    polls = list(db.query("SELECT http_status FROM polls WHERE run_id = 2"))
     assert {p["http_status"] for p in polls} == {304}
 
 
-def test_status_shows_every_source(first_run: Database, demo_config: Path) -> None:
-    out = monitor("status", "--config", str(demo_config)).stdout
+def test_status_shows_every_source(first_run: Database, shared_config: Path) -> None:
+    out = monitor("status", "--config", str(shared_config)).stdout
     for name in ("greater-manchester-police", "npcc", "kent-police", "google-news-county-lines"):
         assert name in out
     assert "Recent runs" in out

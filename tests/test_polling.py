@@ -84,6 +84,7 @@ def last_poll(db: Database, source_id: str) -> dict:
     )
 
 
+@pytest.mark.slow  # four real cycles
 def test_a_site_over_four_polls(site: SiteServer, tmp_path: Path) -> None:
     """304s, validators that lie, a 301 that repeats, a 302, and a 500 that goes away."""
     feed = rss(site.base, 3)
@@ -266,6 +267,7 @@ def test_robots_txt_is_obeyed_and_remembered_for_a_day(site: SiteServer, tmp_pat
     assert db["sources"].get("open")["status"] == "ok"
 
 
+@pytest.mark.slow  # two cycles, a retried 503
 def test_article_page_that_fails_is_retried_next_cycle_not_lost(
     site: SiteServer, tmp_path: Path
 ) -> None:
