@@ -206,15 +206,17 @@ def run_counts(db: Database, run_id: int) -> dict[str, int]:
         " WHERE b.story_id = a.story_id AND b.run_id < ?)",
         [run_id, run_id],
     ).fetchone()[0]
-    fetched = max(fetched, int(db["runs"].get(run_id).get("articles_fetched") or 0))
+    kept = db["runs"].get(run_id)
+    # Counters the tables cannot see stay as counted: pages fetched and not archived, and the
+    # sources a backfill walked (it writes no polls rows). The tables win where counters lag.
     return {
-        "articles_fetched": fetched,  # pages fetched and not archived are only in the counter
+        "articles_fetched": max(fetched, int(kept.get("articles_fetched") or 0)),
         "articles_new": articles,
         "stories_new": stories_new,
         "figures_new": figures_new,
-        "sources_polled": polled,
-        "sources_failed": failed,
-        "entries_seen": entries,
+        "sources_polled": max(polled, int(kept.get("sources_polled") or 0)),
+        "sources_failed": max(failed, int(kept.get("sources_failed") or 0)),
+        "entries_seen": max(entries, int(kept.get("entries_seen") or 0)),
     }
 
 
