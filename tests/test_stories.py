@@ -15,7 +15,10 @@ from monitor.archive import stories
 from monitor.items import METRICS, Article, Entry, Figure
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_CASES = ROOT.parent / "shared" / "eval" / "cases"
+EVAL_CASES = next(
+    (p / "shared" / "eval" / "cases" for p in ROOT.parents if (p / "shared" / "eval").is_dir()),
+    ROOT.parent / "shared" / "eval" / "cases",
+)  # ../shared/eval from the main checkout, ../../shared/eval from a worktree
 
 CONFIG = """
 sources:

@@ -17,11 +17,10 @@ from sqlite_utils import Database
 from monitor import dedupe
 from monitor.items import Article
 
-STORY_WINDOW_DAYS = 4
+STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
 MAX_CANDIDATES = 40  # verify at most this many articles, best-connected first
 MAX_MEMBERS = 60  # complete-link veto checks at most this many members of a story
 OFFICIAL = ("police", "gov")
-_STRENGTH = {"exact": 4, "figures": 3, "text": 2, "title": 1}
 
 
 def _day(published: str | None) -> int:
@@ -41,38 +40,63 @@ _ARTICLE_SQL = (
 )
 
 
-def _key_from_row(db: Database, row: tuple[Any, ...], body: bool = True) -> dedupe.StoryKey:
-    article_id, title, text, chash, url, original, guid, source_id, force, _ = row
-    figs = db.execute("SELECT metric, value FROM figures WHERE article_id = ?", [article_id])
+def _key_from_row(
+    row: tuple[Any, ...], figs: list[tuple[str, float, str]], body: bool = True
+) -> dedupe.StoryKey:
+    article_id, title, text, chash, url, original, guid, source_id, force, published = row
     return dedupe.story_key(
         title or "",
         text or "",
-        figs.fetchall(),
+        figs,
         content_hash=chash,
         urls=(url, original),
         guid=guid,
         source_id=source_id,
         force=force,
         shingled=body,
+        day=_day(published),
     )
 
 
+def _figures_of(db: Database, ids: list[int]) -> dict[int, list[tuple[str, float, str]]]:
+    """Each article's (metric, value, qualifier) in one query."""
+    out: dict[int, list[tuple[str, float, str]]] = {a: [] for a in ids}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        "SELECT article_id, metric, value, COALESCE(qualifier, 'exact') FROM figures"
+        f" WHERE article_id IN ({marks}) ORDER BY id",
+        ids,
+    )
+    for article_id, metric, value, qualifier in rows:
+        out[int(article_id)].append((metric, float(value), qualifier))
+    return out
+
+
 def _keys(db: Database, ids: Iterable[int], body: bool = True) -> dict[int, dedupe.StoryKey]:
+    """Keys of several articles: one query for their rows, one for their figures."""
     ids = list(ids)
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     rows = db.execute(f"{_ARTICLE_SQL} WHERE a.id IN ({marks})", ids).fetchall()
-    return {int(r[0]): _key_from_row(db, r, body) for r in rows}
+    figs = _figures_of(db, ids)
+    return {int(r[0]): _key_from_row(r, figs[int(r[0])], body) for r in rows}
+
+
+def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
+    return _keys(db, [article_id])[article_id]
 
 
 def _candidates(
-    db: Database, article_id: int, key: dedupe.StoryKey, day: int
+    db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int
 ) -> tuple[list[int], set[int]]:
     """Articles sharing enough index keys with this one to be worth comparing: an identity at
-    any date; nearby, an LSH band or two distinctive figures or headline words. Only those
-    sharing an LSH band are compared by text (the second value)."""
-    exact, window = dedupe.index_keys(key)
+    any date; nearby, an LSH band, a named operation, or two of distinctive figures, headline
+    words and proper nouns. Only those sharing an LSH band are compared by text (the second
+    value)."""
+    exact, window = ikeys
     kinds = {dedupe.key_hash(k): k[0] for k in exact + window}
     hits: dict[int, Counter[str]] = {}
     for keys, dated in ((exact, False), (window, True)):
@@ -88,17 +112,17 @@ def _candidates(
             if other != article_id:
                 hits.setdefault(other, Counter())[kinds[hashed]] += 1
     worth = {
-        other: 1000 * (c["u"] + c["g"] + c["h"]) + 10 * c["b"] + c["f"] + c["t"]
+        other: 1000 * (c["u"] + c["g"] + c["h"]) + 10 * (c["b"] + c["o"]) + c["f"] + c["t"] + c["n"]
         for other, c in hits.items()
-        if c["u"] or c["g"] or c["h"] or c["b"] or c["f"] + c["t"] >= 2
+        if c["u"] or c["g"] or c["h"] or c["b"] or c["o"] or c["f"] + c["t"] + c["n"] >= 2
     }
     best = sorted(worth, key=lambda a: (-worth[a], a))[:MAX_CANDIDATES]
     return best, {a for a in best if hits[a]["b"]}
 
 
-def _post(db: Database, article_id: int, key: dedupe.StoryKey, day: int) -> None:
+def _post(db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int) -> None:
     """Add an article's keys to the posting index."""
-    exact, window = dedupe.index_keys(key)
+    exact, window = ikeys
     rows = {(dedupe.key_hash(k), day, article_id) for k in exact + window}
     db.conn.executemany(
         "INSERT OR IGNORE INTO story_keys (key, day, article_id) VALUES (?, ?, ?)", sorted(rows)
@@ -145,45 +169,56 @@ class _Groups:
 
 
 def _choose(
-    db: Database, article_id: int, key: dedupe.StoryKey, day: int, groups: _Groups
+    db: Database,
+    article_id: int,
+    key: dedupe.StoryKey,
+    ikeys: tuple[list[str], list[str]],
+    groups: _Groups,
 ) -> tuple[int | None, list[int]]:
-    """The story this article belongs to (the strongest match whose members raise no veto), and
-    the headline-only stories its headline matches (Google News items that came first)."""
-    cands, banded = _candidates(db, article_id, key, day)
+    """The story this article belongs to (the best-evidenced match whose members raise no
+    contradiction), and the headline-only stories its headline matches (Google News items that
+    came first)."""
+    day = key.day if key.day is not None else _day(None)
+    cands, banded = _candidates(db, article_id, ikeys, day)
     story_of = groups.story_of(cands)
     keys = _keys(db, [c for c in cands if c in story_of and c in banded])
     keys.update(_keys(db, [c for c in cands if c in story_of and c not in banded], body=False))
-    best: dict[int, tuple[int, float, int]] = {}
+    best: dict[int, tuple[int, float, float, int]] = {}
+    bodiless: dict[int, bool] = {}
     for other, other_key in keys.items():
-        reason = dedupe.match(key, other_key)
-        if reason is None:
-            continue
         sid = story_of[other]
-        strength, score, count = best.get(sid, (0, 0.0, 0))
+        bodiless[sid] = bodiless.get(sid, True) and not other_key.body
+        ev = dedupe.weigh(key, other_key)
+        if not ev.same:
+            continue
+        exact, score, title, count = best.get(sid, (0, 0.0, 0.0, 0))
         best[sid] = (
-            max(strength, _STRENGTH[reason]),
-            max(score, dedupe.jaccard(key.title, other_key.title)),
+            max(exact, int(ev.exact)),
+            max(score, ev.score),
+            max(title, dedupe.jaccard(key.title, other_key.title)),
             count + 1,
         )
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[1][2], kv[0]))
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[1][3], kv[0]))
     if (
-        len(ranked) > 1
-        and ranked[0][1][0] == _STRENGTH["title"] == ranked[1][1][0]
-        and ranked[0][1][1] - ranked[1][1][1] < 0.2
+        not key.body
+        and len(ranked) > 1
+        and not ranked[0][1][0]
+        and ranked[0][1][2] - ranked[1][1][2] < 0.2
     ):
         return None, []  # a headline that fits two stories about equally well joins neither
     chosen = None
-    for sid, (strength, _, _) in ranked:
+    for sid, (exact, _, _, _) in ranked:
         members = _keys(db, groups.members(sid), body=False)
-        exact = strength == _STRENGTH["exact"]
         if exact or not any(dedupe.conflict(key, m) for m in members.values()):
             chosen = sid
             break
     orphans = []
     if chosen is not None and key.body:
         for sid in best:
-            if sid != chosen and all(
-                not m.body for m in _keys(db, groups.members(sid), False).values()
+            if (
+                sid != chosen
+                and bodiless.get(sid)
+                and all(not m.body for m in _keys(db, groups.members(sid), False).values())
             ):
                 orphans.append(sid)
     return chosen, orphans
@@ -221,11 +256,10 @@ def refresh_story(db: Database, story_id: int) -> None:
 
 def place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
     """Join the matching story, or start one; returns (story_id, created)."""
-    row = db.execute(f"{_ARTICLE_SQL} WHERE a.id = ?", [article_id]).fetchone()
-    key = _key_from_row(db, row)
-    day = _day(published)
-    story_id, orphans = _choose(db, article_id, key, day, _Groups(db))
-    _post(db, article_id, key, day)
+    key = _key_of(db, article_id)
+    ikeys = dedupe.index_keys(key)
+    story_id, orphans = _choose(db, article_id, key, ikeys, _Groups(db))
+    _post(db, article_id, ikeys, _day(published))
     for orphan in orphans:  # headline-only items that arrived before the article they carry
         db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [story_id, orphan])
         db.execute("UPDATE figures SET story_id = ? WHERE story_id = ?", [story_id, orphan])
@@ -263,17 +297,16 @@ def restory(db: Database) -> dict[str, int]:
         ).fetchall()
         next_group = 0
         for (article_id,) in order:  # one row at a time: bodies stay on disk
-            row = db.execute(f"{_ARTICLE_SQL} WHERE a.id = ?", [article_id]).fetchone()
-            key = _key_from_row(db, row)
-            day = _day(row[9])
-            group, orphans = _choose(db, article_id, key, day, groups)
+            key = _key_of(db, article_id)
+            ikeys = dedupe.index_keys(key)
+            group, orphans = _choose(db, article_id, key, ikeys, groups)
             if group is None:
                 next_group += 1
                 group = next_group
             for orphan in orphans:
                 groups.absorb(orphan, group)
             groups.assign(article_id, group)
-            _post(db, article_id, key, day)
+            _post(db, article_id, ikeys, key.day if key.day is not None else _day(None))
         memory = groups.story
         final = _assign_ids(memory, old)
         return _write_groups(db, memory, final, old)
@@ -361,7 +394,8 @@ def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
 
 def index_existing(db: Database) -> int:
     """Post every relevant article's keys without regrouping (the migration's backfill)."""
-    rows = db.execute(f"{_ARTICLE_SQL} WHERE a.relevant = 1 ORDER BY a.id").fetchall()
-    for row in rows:
-        _post(db, int(row[0]), _key_from_row(db, row), _day(row[9]))
-    return len(rows)
+    ids = [int(r[0]) for r in db.execute("SELECT id FROM articles WHERE relevant = 1 ORDER BY id")]
+    for start in range(0, len(ids), 500):
+        for article_id, key in _keys(db, ids[start : start + 500]).items():
+            _post(db, article_id, dedupe.index_keys(key), key.day or _day(None))
+    return len(ids)
