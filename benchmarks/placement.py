@@ -133,7 +133,7 @@ def measure(
 
     def counted_cands(*args, **kwargs):  # type: ignore[no-untyped-def]
         found = real_cands(*args, **kwargs)
-        out["candidates"][-1] += len(found[0])
+        out["candidates"][-1] += len(found)
         return found
 
     def counted_keys(*args, **kwargs):  # type: ignore[no-untyped-def]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor import forces, textfacts
@@ -117,8 +119,8 @@ def numbers(text: str) -> set[str]:
     return {n for n in found if not _YEAR.match(n)}
 
 
-def minhash_bands(shingle_set: Iterable[int]) -> list[bytes]:
-    """MinHash (datasketch) signature cut into LSH bands: similar bodies share a band."""
+def minhash_signature(shingle_set: Iterable[int]) -> list[int]:
+    """MinHash (datasketch) signature of a shingle set: equal values estimate Jaccard."""
     from datasketch import MinHash  # lazy: numpy + datasketch cost ~0.4 s to import
 
     values = list(shingle_set)
@@ -126,9 +128,21 @@ def minhash_bands(shingle_set: Iterable[int]) -> list[bytes]:
         return []
     sig = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity)
     sig.update_batch(values)
-    raw = sig.hashvalues.astype("<u4").tobytes()
+    return [int(v) for v in sig.hashvalues.astype("<u4")]
+
+
+def bands_of(signature: list[int]) -> list[bytes]:
+    """A signature cut into LSH bands: similar bodies share a band."""
+    if not signature:
+        return []
+    raw = struct.pack(f"<{len(signature)}I", *signature)
     width = ROWS * 4
     return [bytes([band]) + raw[band * width : (band + 1) * width] for band in range(BANDS)]
+
+
+def minhash_bands(shingle_set: Iterable[int]) -> list[bytes]:
+    """MinHash signature cut into LSH bands."""
+    return bands_of(minhash_signature(shingle_set))
 
 
 def _identity(value: int) -> int:
@@ -152,16 +166,49 @@ class StoryKey:
     title_numbers: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     forces: set[str] = field(default_factory=set)  # forces named (codes), and the source's own
+    title_forces: set[str] = field(default_factory=set)  # forces the headline names
     areas: set[str] = field(default_factory=set)  # force areas named without "Police"
     courts: set[str] = field(default_factory=set)
     operations: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
     day: int | None = None
     source: str | None = None
+    has_body: bool = False  # page text of ten words or more (a headline-only item has none)
+    signature: list[int] = field(default_factory=list)  # MinHash of the body's shingles
+    shingle_count: int = 0
 
     def __post_init__(self) -> None:
         if self.figures and not self.facts:  # built from bare (metric, value) pairs
             self.facts = {(m, v, "exact") for m, v in self.figures}
+        self.has_body = self.has_body or bool(self.body)
+
+
+def text_facts(title: str, body: str, urls: Iterable[str] = ()) -> dict[str, Any]:
+    """The facts of an article's headline, text and URLs that matching compares (JSON-ready):
+    stored per article (story_facts) so placement never re-reads a candidate's text."""
+    headline = split_publisher(title)[0]
+    both = f"{headline}\n{body}"
+    named = set(forces.forces_named(both))
+    stated = numbers(body)
+    found = {
+        "numbers": stated,
+        "spelled": stated | numbers(headline) | textfacts.spelled_numbers(both),
+        "title_numbers": numbers(headline),
+        "names": textfacts.names(both),
+        "forces": named,
+        "title_forces": set(forces.forces_named(headline)),
+        "areas": textfacts.areas_named(both) - named,
+        "courts": textfacts.courts(both),
+        "operations": textfacts.operations(both),
+        "events": textfacts.events(headline),
+    }
+    out: dict[str, Any] = {k: sorted(v) for k, v in found.items()}
+    out["words"] = len(_WORD.findall(body))
+    out["url_keys"] = sorted({url_key(u) for u in urls if u})
+    body_shingles = shingles(body) if out["words"] >= 2 * SHINGLE_SIZE else set()
+    out["shingles"] = len(body_shingles)
+    out["sig"] = minhash_signature(body_shingles)
+    return out
 
 
 def story_key(
@@ -174,41 +221,41 @@ def story_key(
     guid: str | None = None,
     source_id: str | None = None,
     force: str | None = None,
-    shingled: bool = True,
     day: int | None = None,
+    stored: dict[str, Any] | None = None,
 ) -> StoryKey:
-    """Build the key of one article; unshingled, a body only says that there is one (cheap)."""
+    """Build the key of one article from its text, or from its stored text_facts (then its text
+    is not read again: bodies are compared by MinHash signature)."""
     body = body or ""
-    words = len(_WORD.findall(body)) if shingled else body.count(" ") + 1
-    text: set[int] = set()
-    if words >= 2 * SHINGLE_SIZE:
-        text = shingles(body) if shingled else {0}
+    got = stored if stored is not None else text_facts(title, body, urls)
+    words = int(got["words"])
     facts = {(f[0], float(f[1]), f[2] if len(f) > 2 else "exact") for f in figures}
-    headline = split_publisher(title)[0]
-    both = f"{headline}\n{body}"
-    named = set(forces.forces_named(both))
     own = forces.match_name(force)
-    stated = numbers(body)
+    named = set(got["forces"])
     return StoryKey(
         title=title_tokens(title),
-        body=text,
+        body=set(),
         figures={(m, v) for m, v, _ in facts},
         content_hash=content_hash if words >= 2 * SHINGLE_SIZE else None,
-        numbers=stated,
-        url_keys={url_key(u) for u in urls if u},
+        numbers=set(got["numbers"]),
+        url_keys=set(got["url_keys"]),
         guid=_guid_key(guid, source_id),
         force=force,
         facts=facts,
-        spelled=stated | numbers(headline) | textfacts.spelled_numbers(both),
-        title_numbers=numbers(headline),
-        names=textfacts.names(both),
+        spelled=set(got["spelled"]),
+        title_numbers=set(got["title_numbers"]),
+        names=set(got["names"]),
         forces=named | ({own} if own else set()),
-        areas=textfacts.areas_named(both) - named,
-        courts=textfacts.courts(both),
-        operations=textfacts.operations(both),
-        events=textfacts.events(headline),
+        title_forces=set(got.get("title_forces", ())),
+        areas=set(got["areas"]),
+        courts=set(got["courts"]),
+        operations=set(got["operations"]),
+        events=set(got["events"]),
         day=day,
         source=source_id,
+        has_body=words >= 2 * SHINGLE_SIZE,
+        signature=list(got["sig"]),
+        shingle_count=int(got["shingles"]),
     )
 
 
@@ -233,8 +280,9 @@ def index_keys(key: StoryKey, body_shingles: bool = True) -> tuple[list[str], li
     # proper nouns and named operations survive a rewrite that shares no headline word
     window += [f"n:{n}" for n in sorted(key.names)]
     window += [f"o:{o}" for o in sorted(key.operations)]
-    if body_shingles and key.body:
-        window += ["b:" + band.hex() for band in minhash_bands(key.body)]
+    if body_shingles and (key.signature or key.body):
+        bands = bands_of(key.signature) if key.signature else minhash_bands(key.body)
+        window += ["b:" + band.hex() for band in bands]
     return exact, window
 
 

@@ -8,7 +8,8 @@ JOIN. A veto is kept only for what cannot both be true of one announcement.
 Signals (weights; JOIN = 3.0):
 
 - exact identity: same URL edition, GUID or word-hash of the text -> always one story
-- text: body shingle Jaccard >= 0.35, or one text mostly inside the other -> 4.0; else 8 x J
+- text: body shingle Jaccard (estimated from 64-value MinHash signatures) >= 0.35, or one text
+  mostly inside the other -> 4.0; else 8 x J
 - figures: per metric both state with compatible values (equal, or within 10% when one side is
   rounded or qualified: 49 exact ~ "nearly 50" about, "more than £10,000" ~ £10,000), the figure's
   distinctiveness (1.0; 0.5 for a round amount; 0.25 for a count under ten), x0.8 when only
@@ -25,11 +26,12 @@ Signals (weights; JOIN = 3.0):
 - event: headlines of different kinds (a sentencing against a week's results) -2.0
 
 Vetoes (true contradictions, overridden only by exact identity): more than 14 days apart; two
-disjoint sets of forces named; two pages with text from one force's own source (a force does not
-announce one thing twice: its second page is a follow-up restating the first one's figures);
-figures of the same metrics that mostly cannot both be true; the same template with different
-numbers (similar text or headline, mostly different numbers stated), which is how one force's
-weekly releases look week after week.
+different home forces (the force whose own source published it, else the one its headline
+names: a press copy that adds a paragraph on its local force is still the copy); two pages with
+text from one force's own source (a force does not announce one thing twice: its second page is
+a follow-up restating the first one's figures); figures of the same metrics that mostly cannot
+both be true; the same template with different numbers (similar text or headline, mostly
+different numbers stated), which is how one force's weekly releases look week after week.
 
 A headline-only item (Google News, no page text) joins by its headline alone: Jaccard >= 0.6
 with three words in common, and no headline number the other lacks.
@@ -166,10 +168,20 @@ def _title_numbers_conflict(a: StoryKey, b: StoryKey) -> bool:
     return bool(a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers)
 
 
-def _contained(a: set[int], b: set[int]) -> bool:
-    """One text is mostly inside the other: a news-in-brief cut from a release."""
-    small = min(len(a), len(b))
-    return small >= 20 and len(a & b) >= 0.8 * small
+def text_similarity(a: StoryKey, b: StoryKey) -> tuple[float, bool]:
+    """(shingle Jaccard, one text mostly inside the other: a news-in-brief cut from a
+    release), exact from shingle sets when both keys hold them, else estimated from their
+    MinHash signatures (what placement keeps, so a candidate's text is never re-read)."""
+    if a.body and b.body:
+        small = min(len(a.body), len(b.body))
+        inter = len(a.body & b.body)
+        return inter / len(a.body | b.body), small >= 20 and inter >= 0.8 * small
+    if not a.signature or len(a.signature) != len(b.signature):
+        return 0.0, False
+    est = sum(x == y for x, y in zip(a.signature, b.signature, strict=True)) / len(a.signature)
+    least = min(a.shingle_count, b.shingle_count)
+    common = est * (a.shingle_count + b.shingle_count) / (1 + est)
+    return est, least >= 20 and common >= 0.8 * least
 
 
 def _exact(a: StoryKey, b: StoryKey) -> bool:
@@ -185,19 +197,22 @@ def _force_code(name: str) -> str | None:
     return forces.match_name(name)
 
 
-def _forces(key: StoryKey) -> set[str]:
-    """The forces an article names, and the force whose own source published it."""
+def _home(key: StoryKey) -> str | None:
+    """The one force an article is about: its own source's force, else the only force its
+    headline names (a press copy adding a paragraph on its local force is still the copy)."""
     own = _force_code(key.force) if key.force else None
-    return key.forces | {own} if own else key.forces
+    if own:
+        return own
+    return next(iter(key.title_forces)) if len(key.title_forces) == 1 else None
 
 
 def _veto(a: StoryKey, b: StoryKey, text: float, title: float) -> str | None:
     if a.day is not None and b.day is not None and abs(a.day - b.day) > WINDOW_DAYS:
         return "dates"
-    forces_a, forces_b = _forces(a), _forces(b)
-    if forces_a and forces_b and not forces_a & forces_b:
+    home_a, home_b = _home(a), _home(b)
+    if home_a and home_b and home_a != home_b:
         return "forces"
-    if a.source and a.source == b.source and a.force and a.body and b.body:
+    if a.source and a.source == b.source and a.force and a.has_body and b.has_body:
         return "source"  # a force does not announce one thing on two pages
     _, agree, disagree = _figure_agreement(a, b)
     if disagree and agree < max(1, (agree + disagree) / 2):
@@ -214,17 +229,17 @@ def weigh(a: StoryKey, b: StoryKey) -> Evidence:
     ev = Evidence(exact=_exact(a, b))
     if ev.exact:
         return ev
-    text = jaccard(a.body, b.body) if a.body and b.body else 0.0
+    text, contained = text_similarity(a, b)
     title = jaccard(a.title, b.title)
     ev.veto = _veto(a, b, text, title)
     if ev.veto:
         return ev
-    if not a.body or not b.body:  # a headline-only item joins by its headline
+    if not a.has_body or not b.has_body:  # a headline-only item joins by its headline
         common = len(a.title & b.title)
         if title >= 0.6 and common >= 3 and not _title_numbers_conflict(a, b):
             ev.add("headline only", JOIN)
         return ev
-    strong = text >= 0.35 or _contained(a.body, b.body)
+    strong = text >= 0.35 or contained
     ev.add("text", W_TEXT_STRONG if strong else W_TEXT * text)
     ev.add("figures", _figure_agreement(a, b)[0])
     shared = sum(_number_weight(n) for n in a.spelled & b.spelled)
@@ -257,8 +272,7 @@ def conflict(a: StoryKey, b: StoryKey) -> bool:
     of a story before an article joins it)."""
     if _exact(a, b):
         return False
-    text = jaccard(a.body, b.body) if a.body and b.body else 0.0
-    return _veto(a, b, text, jaccard(a.title, b.title)) is not None
+    return _veto(a, b, text_similarity(a, b)[0], jaccard(a.title, b.title)) is not None
 
 
 def match(a: StoryKey, b: StoryKey) -> str | None:

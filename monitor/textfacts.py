@@ -71,7 +71,8 @@ def names(text: str) -> set[str]:
     a single capitalised word opening a sentence is only an ordinary word."""
     found: set[str] = set()
     areas = _areas()
-    courts_ = courts(text)  # "Liverpool Crown Court" is the court signal, not a place as well
+    # "Liverpool Crown Court" and "Operation Poetry" are the court and operation signals
+    courts_ = courts(text) | operations(text)
     for m in _RUN.finditer(text):
         words = m.group(0).replace("’", "'").split()
         parts: list[list[str]] = [[]]

@@ -315,3 +315,17 @@ def m010_round_two_contract(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["article_versions"].create_index(["article_id", "version"], unique=True)
+
+
+STORY_FACTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS story_facts (article_id INTEGER PRIMARY KEY, facts TEXT NOT NULL)"
+)
+
+
+@migrations()
+def m014_story_facts_and_restates_lookup(db: Database) -> None:
+    # What story matching reads from each article's text (names, numbers, forces...), kept so
+    # placement compares candidates without re-reading their text; derived data, refilled by
+    # placement and `monitor restory`. The figures index serves the `restates` lookup.
+    db.execute(STORY_FACTS_DDL)
+    db["figures"].create_index(["metric", "value"], if_not_exists=True)

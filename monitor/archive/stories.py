@@ -7,20 +7,26 @@ body within a few days), so its cost follows the news rate, never the archive's 
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from monitor import dedupe
+from monitor.archive import restated
+from monitor.dates import utc_iso
 from monitor.items import Article
+
+if TYPE_CHECKING:
+    from monitor.archive.regroup import Restory
 
 STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
 MAX_CANDIDATES = 40  # verify at most this many articles, best-connected first
 MAX_MEMBERS = 60  # complete-link veto checks at most this many members of a story
 OFFICIAL = ("police", "gov")
+_KEY_WEIGHT = {"u": 1000, "g": 1000, "h": 1000, "b": 10, "o": 10}  # others (t, f, n): 1
 
 
 def _day(published: str | None) -> int:
@@ -35,15 +41,27 @@ def _day(published: str | None) -> int:
 
 
 _ARTICLE_SQL = (
-    "SELECT a.id, a.title, a.body, a.content_hash, a.url, a.original_url, a.guid, a.source_id,"
-    " src.force, a.published FROM articles a LEFT JOIN sources src ON src.id = a.source_id"
+    "SELECT a.id, a.title, CASE WHEN sf.facts IS NULL THEN a.body END, a.content_hash, a.url,"
+    " a.original_url, a.guid, a.source_id,"
+    " src.force, a.published, sf.facts FROM articles a"
+    " LEFT JOIN sources src ON src.id = a.source_id"
+    " LEFT JOIN story_facts sf ON sf.article_id = a.id"
 )
 
 
 def _key_from_row(
-    row: tuple[Any, ...], figs: list[tuple[str, float, str]], body: bool = True
+    db: Database, row: tuple[Any, ...], figs: list[tuple[str, float, str]]
 ) -> dedupe.StoryKey:
-    article_id, title, text, chash, url, original, guid, source_id, force, published = row
+    """An article's key from its row; its text facts are read once and kept in story_facts."""
+    article_id, title, text, chash, url, original, guid, source_id, force, published, kept = row
+    stored = (
+        json.loads(kept) if kept else dedupe.text_facts(title or "", text or "", (url, original))
+    )
+    if not kept:
+        db.execute(
+            "INSERT OR REPLACE INTO story_facts (article_id, facts) VALUES (?, ?)",
+            [article_id, json.dumps(stored, separators=(",", ":"))],
+        )
     return dedupe.story_key(
         title or "",
         text or "",
@@ -53,8 +71,8 @@ def _key_from_row(
         guid=guid,
         source_id=source_id,
         force=force,
-        shingled=body,
         day=_day(published),
+        stored=stored,
     )
 
 
@@ -74,7 +92,7 @@ def _figures_of(db: Database, ids: list[int]) -> dict[int, list[tuple[str, float
     return out
 
 
-def _keys(db: Database, ids: Iterable[int], body: bool = True) -> dict[int, dedupe.StoryKey]:
+def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
     """Keys of several articles: one query for their rows, one for their figures."""
     ids = list(ids)
     if not ids:
@@ -82,7 +100,7 @@ def _keys(db: Database, ids: Iterable[int], body: bool = True) -> dict[int, dedu
     marks = ",".join("?" * len(ids))
     rows = db.execute(f"{_ARTICLE_SQL} WHERE a.id IN ({marks})", ids).fetchall()
     figs = _figures_of(db, ids)
-    return {int(r[0]): _key_from_row(r, figs[int(r[0])], body) for r in rows}
+    return {int(r[0]): _key_from_row(db, r, figs[int(r[0])]) for r in rows}
 
 
 def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
@@ -91,14 +109,15 @@ def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
 
 def _candidates(
     db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int
-) -> tuple[list[int], set[int]]:
+) -> list[int]:
     """Articles sharing enough index keys with this one to be worth comparing: an identity at
     any date; nearby, an LSH band, a named operation, or two of distinctive figures, headline
-    words and proper nouns. Only those sharing an LSH band are compared by text (the second
-    value)."""
+    words and proper nouns."""
     exact, window = ikeys
-    kinds = {dedupe.key_hash(k): k[0] for k in exact + window}
-    hits: dict[int, Counter[str]] = {}
+    # an identity decides; a band or an operation is worth comparing alone; a figure, headline
+    # word or proper noun needs a second one (the weights make "worth >= 2" that rule)
+    weight = {dedupe.key_hash(k): _KEY_WEIGHT.get(k[0], 1) for k in exact + window}
+    worth: dict[int, int] = {}
     for keys, dated in ((exact, False), (window, True)):
         if not keys:
             continue
@@ -109,15 +128,10 @@ def _candidates(
             sql += " AND day BETWEEN ? AND ?"
             args = [*hashes, day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS]
         for hashed, other in db.execute(sql, args):
-            if other != article_id:
-                hits.setdefault(other, Counter())[kinds[hashed]] += 1
-    worth = {
-        other: 1000 * (c["u"] + c["g"] + c["h"]) + 10 * (c["b"] + c["o"]) + c["f"] + c["t"] + c["n"]
-        for other, c in hits.items()
-        if c["u"] or c["g"] or c["h"] or c["b"] or c["o"] or c["f"] + c["t"] + c["n"] >= 2
-    }
-    best = sorted(worth, key=lambda a: (-worth[a], a))[:MAX_CANDIDATES]
-    return best, {a for a in best if hits[a]["b"]}
+            worth[other] = worth.get(other, 0) + weight[hashed]
+    worth.pop(article_id, None)
+    best = sorted((a for a, w in worth.items() if w >= 2), key=lambda a: (-worth[a], a))
+    return best[:MAX_CANDIDATES]
 
 
 def _post(db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int) -> None:
@@ -179,15 +193,14 @@ def _choose(
     contradiction), and the headline-only stories its headline matches (Google News items that
     came first)."""
     day = key.day if key.day is not None else _day(None)
-    cands, banded = _candidates(db, article_id, ikeys, day)
+    cands = _candidates(db, article_id, ikeys, day)
     story_of = groups.story_of(cands)
-    keys = _keys(db, [c for c in cands if c in story_of and c in banded])
-    keys.update(_keys(db, [c for c in cands if c in story_of and c not in banded], body=False))
+    keys = _keys(db, [c for c in cands if c in story_of])
     best: dict[int, tuple[int, float, float, int]] = {}
     bodiless: dict[int, bool] = {}
     for other, other_key in keys.items():
         sid = story_of[other]
-        bodiless[sid] = bodiless.get(sid, True) and not other_key.body
+        bodiless[sid] = bodiless.get(sid, True) and not other_key.has_body
         ev = dedupe.weigh(key, other_key)
         if not ev.same:
             continue
@@ -200,7 +213,7 @@ def _choose(
         )
     ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[1][3], kv[0]))
     if (
-        not key.body
+        not key.has_body
         and len(ranked) > 1
         and not ranked[0][1][0]
         and ranked[0][1][2] - ranked[1][1][2] < 0.2
@@ -208,17 +221,17 @@ def _choose(
         return None, []  # a headline that fits two stories about equally well joins neither
     chosen = None
     for sid, (exact, _, _, _) in ranked:
-        members = _keys(db, groups.members(sid), body=False)
+        members = _keys(db, groups.members(sid))
         if exact or not any(dedupe.conflict(key, m) for m in members.values()):
             chosen = sid
             break
     orphans = []
-    if chosen is not None and key.body:
+    if chosen is not None and key.has_body:
         for sid in best:
             if (
                 sid != chosen
                 and bodiless.get(sid)
-                and all(not m.body for m in _keys(db, groups.members(sid), False).values())
+                and all(not m.has_body for m in _keys(db, groups.members(sid)).values())
             ):
                 orphans.append(sid)
     return chosen, orphans
@@ -236,11 +249,19 @@ def refresh_story(db: Database, story_id: int) -> None:
     ).fetchone()
     if row is None:
         return
+    # first_seen is when the monitor first fetched the story (a page's fetch time, or the run
+    # that saw a headline-only item), never a publication time: a feed may carry old items
     count, first_pub, first_seen, last_seen = db.execute(
-        "SELECT COUNT(*), MIN(published), MIN(COALESCE(fetched_at, published)),"
-        " MAX(COALESCE(fetched_at, published)) FROM articles WHERE story_id = ?",
+        "SELECT COUNT(*), MIN(a.published), MIN(COALESCE(a.fetched_at, r.started_at)),"
+        " MAX(COALESCE(a.fetched_at, r.started_at)) FROM articles a"
+        " LEFT JOIN runs r ON r.id = a.run_id WHERE a.story_id = ?",
         [story_id],
     ).fetchone()
+    if first_seen is None:  # no fetch time recorded (an item archived outside a run)
+        kept = db.execute("SELECT first_seen, last_seen FROM stories WHERE id = ?", [story_id])
+        first_seen, last_seen = kept.fetchone()
+        first_seen = first_seen or utc_iso()
+        last_seen = last_seen or first_seen
     db["stories"].update(
         story_id,
         {
@@ -273,97 +294,16 @@ def place(db: Database, article_id: int, art: Article, published: str) -> tuple[
         )
     db["articles"].update(article_id, {"story_id": story_id})
     db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [story_id, article_id])
+    restated.mark(db, article_id, story_id)
     refresh_story(db, story_id)
     return story_id, created
 
 
-def restory(db: Database) -> dict[str, int]:
-    """Rebuild the key index and every story's grouping over the whole archive, idempotently.
+def restory(db: Database) -> Restory:
+    """Re-group the whole archive with the current rules (see monitor.archive.regroup)."""
+    from monitor.archive.regroup import restory as run
 
-    Articles are replayed in publication order; a rebuilt group keeps the old story id most of
-    its articles had, so links to stories survive unless their grouping really changed.
-    """
-    from monitor.archive.store import write  # store imports this module
-
-    with write(db):
-        old = {
-            int(a): int(s)
-            for a, s in db.execute("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL")
-        }
-        db.execute("DELETE FROM story_keys")
-        groups = _Groups(db, memory=True)
-        order = db.execute(
-            "SELECT id FROM articles WHERE relevant = 1 ORDER BY published, id"
-        ).fetchall()
-        next_group = 0
-        for (article_id,) in order:  # one row at a time: bodies stay on disk
-            key = _key_of(db, article_id)
-            ikeys = dedupe.index_keys(key)
-            group, orphans = _choose(db, article_id, key, ikeys, groups)
-            if group is None:
-                next_group += 1
-                group = next_group
-            for orphan in orphans:
-                groups.absorb(orphan, group)
-            groups.assign(article_id, group)
-            _post(db, article_id, ikeys, key.day if key.day is not None else _day(None))
-        memory = groups.story
-        final = _assign_ids(memory, old)
-        return _write_groups(db, memory, final, old)
-
-
-def _assign_ids(memory: dict[int, int], old: dict[int, int]) -> dict[int, int]:
-    """Rebuilt group -> story id: the old id most of its articles had, else a fresh one."""
-    members: dict[int, list[int]] = {}
-    for article_id, group in sorted(memory.items()):
-        members.setdefault(group, []).append(article_id)
-    final: dict[int, int] = {}
-    taken: set[int] = set()
-    for group, ids in sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[1][0])):
-        votes = Counter(old[a] for a in ids if a in old)
-        for sid, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
-            if sid not in taken:
-                final[group] = sid
-                taken.add(sid)
-                break
-    fresh = max([*old.values(), 0]) + 1
-    for group in sorted(members):
-        if group not in final:
-            final[group] = fresh
-            fresh += 1
-    return final
-
-
-def _write_groups(
-    db: Database, memory: dict[int, int], final: dict[int, int], old: dict[int, int]
-) -> dict[str, int]:
-    existing = {int(r[0]) for r in db.execute("SELECT id FROM stories")}
-    wanted = set(final.values())
-    for sid in sorted(wanted - existing):
-        db["stories"].insert({"id": sid, "article_count": 0})
-    moved = 0
-    for article_id, group in memory.items():
-        sid = final[group]
-        if old.get(article_id) != sid:
-            moved += 1
-            db["articles"].update(article_id, {"story_id": sid})
-        db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [sid, article_id])
-    stale = [a for a in old if a not in memory]
-    for article_id in stale:  # no longer relevant: belongs to no story
-        db["articles"].update(article_id, {"story_id": None})
-        db.execute("UPDATE figures SET story_id = NULL WHERE article_id = ?", [article_id])
-    removed = existing - wanted
-    for sid in sorted(removed):
-        db["stories"].delete(sid)
-    for sid in sorted(wanted):
-        refresh_story(db, sid)
-    return {
-        "articles": len(memory),
-        "stories": len(wanted),
-        "moved": moved + len(stale),
-        "stories_created": len(wanted - existing),
-        "stories_removed": len(removed),
-    }
+    return run(db)
 
 
 def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
@@ -394,6 +334,9 @@ def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
 
 def index_existing(db: Database) -> int:
     """Post every relevant article's keys without regrouping (the migration's backfill)."""
+    from monitor.archive.schema import STORY_FACTS_DDL  # m006 runs this before m014 exists
+
+    db.execute(STORY_FACTS_DDL)
     ids = [int(r[0]) for r in db.execute("SELECT id FROM articles WHERE relevant = 1 ORDER BY id")]
     for start in range(0, len(ids), 500):
         for article_id, key in _keys(db, ids[start : start + 500]).items():

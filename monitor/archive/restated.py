@@ -1,0 +1,81 @@
+"""Figures that repeat what an earlier story announced, linked so that sums count them once.
+
+A national release quotes the Home Office's "up to £145m" pledge again; a force release repeats
+the national totals of the same week; a sentencing story says the dealer "was one of 38 people
+arrested". Each such figure gets `figures.restates` = the id of the figure in the story that
+announced it first. A figure restates another when it has the same metric and value, a qualifier
+of the same family (exact/about, more than/at least, up to/less than), a value distinctive enough
+not to coincide by chance, and the same subject: a funding pledge or a national total anywhere,
+otherwise a force both articles name.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from monitor import evidence, forces
+
+FAMILY = {
+    "exact": "point",
+    "about": "point",
+    "more_than": "lower",
+    "at_least": "lower",
+    "up_to": "upper",
+    "less_than": "upper",
+}
+MAX_EARLIER = 8  # earlier figures looked at per figure (the first announcer comes first)
+
+
+def _forces_of(db: Database, article_id: int) -> set[str]:
+    row = db.execute(
+        "SELECT a.title, a.body, s.force FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
+        " WHERE a.id = ?",
+        [article_id],
+    ).fetchone()
+    named = set(forces.forces_named(f"{row[0] or ''}\n{row[1] or ''}"))
+    own = forces.match_name(row[2])
+    return named | {own} if own else named
+
+
+def mark(db: Database, article_id: int, story_id: int) -> int:
+    """Link this article's figures to the figures of earlier stories they repeat; returns how
+    many it linked."""
+    figs = db.execute(
+        "SELECT f.id, f.metric, f.value, COALESCE(f.qualifier, 'exact'), f.scope, a.published"
+        " FROM figures f JOIN articles a ON a.id = f.article_id WHERE f.article_id = ?",
+        [article_id],
+    ).fetchall()
+    mine: set[str] | None = None
+    linked = 0
+    for fid, metric, value, qualifier, scope, published in figs:
+        if evidence.distinctive(metric, float(value)) < 1.0:
+            continue
+        earlier = db.execute(
+            "SELECT f.id, f.article_id, COALESCE(f.qualifier, 'exact'), f.scope FROM figures f"
+            " JOIN articles a ON a.id = f.article_id WHERE f.metric = ? AND f.value = ?"
+            " AND f.story_id IS NOT NULL AND f.story_id != ? AND f.restates IS NULL"
+            " AND a.published <= ? ORDER BY a.published, f.id LIMIT ?",
+            [metric, value, story_id, published, MAX_EARLIER],
+        ).fetchall()
+        for other_id, other_article, other_qual, other_scope in earlier:
+            if FAMILY.get(other_qual) != FAMILY.get(qualifier):
+                continue
+            same_subject = metric == "funding_gbp" or scope == other_scope == "national"
+            if not same_subject:
+                mine = mine if mine is not None else _forces_of(db, article_id)
+                same_subject = bool(mine & _forces_of(db, int(other_article)))
+            if same_subject:
+                db.execute("UPDATE figures SET restates = ? WHERE id = ?", [other_id, fid])
+                linked += 1
+                break
+    return linked
+
+
+def remark_all(db: Database) -> int:
+    """Recompute every link after a regrouping, replaying articles in publication order."""
+    db.execute("UPDATE figures SET restates = NULL WHERE restates IS NOT NULL")
+    rows = db.execute(
+        "SELECT id, story_id FROM articles WHERE relevant = 1 AND story_id IS NOT NULL"
+        " ORDER BY published, id"
+    ).fetchall()
+    return sum(mark(db, int(a), int(s)) for a, s in rows)
