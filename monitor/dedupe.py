@@ -8,6 +8,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -126,9 +127,22 @@ def minhash_signature(shingle_set: Iterable[int]) -> list[int]:
     values = list(shingle_set)
     if not values:
         return []
-    sig = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity)
+    template = _minhash_template()
+    sig = MinHash(
+        num_perm=NUM_PERM,
+        hashfunc=_identity,
+        permutations=template.permutations,  # drawn once: drawing them costs ~0.3 ms
+        scheme=template.scheme,
+    )
     sig.update_batch(values)
     return [int(v) for v in sig.hashvalues.astype("<u4")]
+
+
+@cache
+def _minhash_template() -> Any:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity)
 
 
 def bands_of(signature: list[int]) -> list[bytes]:
@@ -207,7 +221,8 @@ def text_facts(title: str, body: str, urls: Iterable[str] = ()) -> dict[str, Any
     out["url_keys"] = sorted({url_key(u) for u in urls if u})
     body_shingles = shingles(body) if out["words"] >= 2 * SHINGLE_SIZE else set()
     out["shingles"] = len(body_shingles)
-    out["sig"] = minhash_signature(body_shingles)
+    sig = minhash_signature(body_shingles)  # hex: decodes ~10x faster than a JSON list of ints
+    out["sig"] = struct.pack(f"<{len(sig)}I", *sig).hex()
     return out
 
 
@@ -230,7 +245,7 @@ def story_key(
     got = stored if stored is not None else text_facts(title, body, urls)
     words = int(got["words"])
     facts = {(f[0], float(f[1]), f[2] if len(f) > 2 else "exact") for f in figures}
-    own = forces.match_name(force)
+    own = _force_of(force) if force else None
     named = set(got["forces"])
     return StoryKey(
         title=title_tokens(title),
@@ -254,9 +269,21 @@ def story_key(
         day=day,
         source=source_id,
         has_body=words >= 2 * SHINGLE_SIZE,
-        signature=list(got["sig"]),
+        signature=_unhex(got["sig"]),
         shingle_count=int(got["shingles"]),
     )
+
+
+def _unhex(sig: str | list[int]) -> list[int]:
+    if isinstance(sig, list):  # stored by the first version of story_facts
+        return sig
+    raw = bytes.fromhex(sig)
+    return list(struct.unpack(f"<{len(raw) // 4}I", raw))
+
+
+@cache
+def _force_of(name: str) -> str | None:
+    return forces.match_name(name)
 
 
 def _guid_key(guid: str | None, source_id: str | None) -> str | None:

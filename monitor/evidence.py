@@ -206,7 +206,9 @@ def _home(key: StoryKey) -> str | None:
     return next(iter(key.title_forces)) if len(key.title_forces) == 1 else None
 
 
-def _veto(a: StoryKey, b: StoryKey, text: float, title: float) -> str | None:
+def _veto(
+    a: StoryKey, b: StoryKey, text: float, title: float, agreement: tuple[float, int, int]
+) -> str | None:
     if a.day is not None and b.day is not None and abs(a.day - b.day) > WINDOW_DAYS:
         return "dates"
     home_a, home_b = _home(a), _home(b)
@@ -214,7 +216,7 @@ def _veto(a: StoryKey, b: StoryKey, text: float, title: float) -> str | None:
         return "forces"
     if a.source and a.source == b.source and a.force and a.has_body and b.has_body:
         return "source"  # a force does not announce one thing on two pages
-    _, agree, disagree = _figure_agreement(a, b)
+    _, agree, disagree = agreement
     if disagree and agree < max(1, (agree + disagree) / 2):
         return "figures"
     if (text >= 0.2 or title >= 0.5) and numbers_conflict(a.numbers, b.numbers):
@@ -231,17 +233,21 @@ def weigh(a: StoryKey, b: StoryKey) -> Evidence:
         return ev
     text, contained = text_similarity(a, b)
     title = jaccard(a.title, b.title)
-    ev.veto = _veto(a, b, text, title)
-    if ev.veto:
-        return ev
+    agreement = _figure_agreement(a, b)
     if not a.has_body or not b.has_body:  # a headline-only item joins by its headline
         common = len(a.title & b.title)
         if title >= 0.6 and common >= 3 and not _title_numbers_conflict(a, b):
             ev.add("headline only", JOIN)
-        return ev
-    strong = text >= 0.35 or contained
-    ev.add("text", W_TEXT_STRONG if strong else W_TEXT * text)
-    ev.add("figures", _figure_agreement(a, b)[0])
+    else:
+        _add_signals(ev, a, b, text if text < 0.35 and not contained else 1.0, title)
+        ev.add("figures", agreement[0])
+    if ev.score >= JOIN:  # a contradiction only matters for what would otherwise join
+        ev.veto = _veto(a, b, text, title, agreement)
+    return ev
+
+
+def _add_signals(ev: Evidence, a: StoryKey, b: StoryKey, text: float, title: float) -> None:
+    ev.add("text", W_TEXT_STRONG if text >= 1.0 else W_TEXT * text)
     shared = sum(_number_weight(n) for n in a.spelled & b.spelled)
     ev.add("numbers", min(W_NUMBERS_CAP, W_NUMBER * shared))
     for one, other in ((a, b), (b, a)):
@@ -264,7 +270,6 @@ def weigh(a: StoryKey, b: StoryKey) -> Evidence:
         ev.add("dates", W_SAME_DAY if gap <= 1 else W_LATE if gap >= 5 else 0.0)
     if a.events and b.events and not a.events & b.events:
         ev.add("event", W_EVENT)
-    return ev
 
 
 def conflict(a: StoryKey, b: StoryKey) -> bool:
@@ -272,7 +277,8 @@ def conflict(a: StoryKey, b: StoryKey) -> bool:
     of a story before an article joins it)."""
     if _exact(a, b):
         return False
-    return _veto(a, b, text_similarity(a, b)[0], jaccard(a.title, b.title)) is not None
+    text, title = text_similarity(a, b)[0], jaccard(a.title, b.title)
+    return _veto(a, b, text, title, _figure_agreement(a, b)) is not None
 
 
 def match(a: StoryKey, b: StoryKey) -> str | None:

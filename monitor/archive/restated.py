@@ -23,7 +23,10 @@ FAMILY = {
     "up_to": "upper",
     "less_than": "upper",
 }
-MAX_EARLIER = 8  # earlier figures looked at per figure (the first announcer comes first)
+# Earlier figures looked at per figure, newest first (in index order, so the lookup stays flat
+# as the archive grows); one that itself restates another is skipped, so the link goes to the
+# story that announced the figure.
+MAX_EARLIER = 8
 
 
 def _forces_of(db: Database, article_id: int) -> set[str]:
@@ -54,7 +57,7 @@ def mark(db: Database, article_id: int, story_id: int) -> int:
             "SELECT f.id, f.article_id, COALESCE(f.qualifier, 'exact'), f.scope FROM figures f"
             " JOIN articles a ON a.id = f.article_id WHERE f.metric = ? AND f.value = ?"
             " AND f.story_id IS NOT NULL AND f.story_id != ? AND f.restates IS NULL"
-            " AND a.published <= ? ORDER BY a.published, f.id LIMIT ?",
+            " AND a.published <= ? ORDER BY f.id DESC LIMIT ?",
             [metric, value, story_id, published, MAX_EARLIER],
         ).fetchall()
         for other_id, other_article, other_qual, other_scope in earlier:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from monitor.archive.regroup import Restory
 
 STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
-MAX_CANDIDATES = 40  # verify at most this many articles, best-connected first
+MAX_CANDIDATES = 30  # verify at most this many articles, best-connected first
 MAX_MEMBERS = 60  # complete-link veto checks at most this many members of a story
 OFFICIAL = ("police", "gov")
 _KEY_WEIGHT = {"u": 1000, "g": 1000, "h": 1000, "b": 10, "o": 10}  # others (t, f, n): 1
@@ -41,38 +41,38 @@ def _day(published: str | None) -> int:
 
 
 _ARTICLE_SQL = (
-    "SELECT a.id, a.title, CASE WHEN sf.facts IS NULL THEN a.body END, a.content_hash, a.url,"
-    " a.original_url, a.guid, a.source_id,"
-    " src.force, a.published, sf.facts FROM articles a"
-    " LEFT JOIN sources src ON src.id = a.source_id"
-    " LEFT JOIN story_facts sf ON sf.article_id = a.id"
+    "SELECT a.id, a.title, a.body, a.content_hash, a.url, a.original_url, a.guid, a.source_id,"
+    " a.published FROM articles a"
 )
 
 
-def _key_from_row(
-    db: Database, row: tuple[Any, ...], figs: list[tuple[str, float, str]]
-) -> dedupe.StoryKey:
-    """An article's key from its row; its text facts are read once and kept in story_facts."""
-    article_id, title, text, chash, url, original, guid, source_id, force, published, kept = row
-    stored = (
-        json.loads(kept) if kept else dedupe.text_facts(title or "", text or "", (url, original))
+def _facts_from_article(db: Database, row: tuple[Any, ...]) -> dict[str, Any]:
+    """Read an article's text once: its facts and what else its key needs, kept in story_facts
+    (so later placements read neither its body nor the article row, whose body may spill over
+    several pages)."""
+    article_id, title, text, chash, url, original, guid, source_id, published = row
+    facts = dedupe.text_facts(title or "", text or "", (url, original))
+    facts.update(title=title or "", hash=chash, guid=guid, source=source_id, day=_day(published))
+    db.execute(
+        "INSERT OR REPLACE INTO story_facts (article_id, facts) VALUES (?, ?)",
+        [article_id, json.dumps(facts, separators=(",", ":"))],
     )
-    if not kept:
-        db.execute(
-            "INSERT OR REPLACE INTO story_facts (article_id, facts) VALUES (?, ?)",
-            [article_id, json.dumps(stored, separators=(",", ":"))],
-        )
+    return facts
+
+
+def _key_from_facts(
+    facts: dict[str, Any], force: str | None, figs: list[tuple[str, float, str]]
+) -> dedupe.StoryKey:
     return dedupe.story_key(
-        title or "",
-        text or "",
+        facts["title"],
+        "",
         figs,
-        content_hash=chash,
-        urls=(url, original),
-        guid=guid,
-        source_id=source_id,
+        content_hash=facts["hash"],
+        guid=facts["guid"],
+        source_id=facts["source"],
         force=force,
-        day=_day(published),
-        stored=stored,
+        day=facts["day"],
+        stored=facts,
     )
 
 
@@ -93,14 +93,32 @@ def _figures_of(db: Database, ids: list[int]) -> dict[int, list[tuple[str, float
 
 
 def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
-    """Keys of several articles: one query for their rows, one for their figures."""
+    """Keys of several articles from their stored facts (read from the article the first
+    time), their figures and their source's force: three or four queries in all."""
     ids = list(ids)
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = db.execute(f"{_ARTICLE_SQL} WHERE a.id IN ({marks})", ids).fetchall()
+    facts = {
+        int(a): json.loads(f)
+        for a, f in db.execute(
+            f"SELECT article_id, facts FROM story_facts WHERE article_id IN ({marks})", ids
+        )
+    }
+    missing = [a for a in ids if a not in facts]
+    if missing:
+        rows = db.execute(
+            f"{_ARTICLE_SQL} WHERE a.id IN ({','.join('?' * len(missing))})", missing
+        ).fetchall()
+        facts.update({int(r[0]): _facts_from_article(db, r) for r in rows})
+    force = _source_forces(db)
     figs = _figures_of(db, ids)
-    return {int(r[0]): _key_from_row(db, r, figs[int(r[0])]) for r in rows}
+    return {a: _key_from_facts(f, force.get(f["source"]), figs[a]) for a, f in facts.items()}
+
+
+def _source_forces(db: Database) -> dict[str, str]:
+    """Each source's configured force (the sources table is small)."""
+    return {s: f for s, f in db.execute("SELECT id, force FROM sources WHERE force IS NOT NULL")}
 
 
 def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
@@ -115,23 +133,23 @@ def _candidates(
     words and proper nouns."""
     exact, window = ikeys
     # an identity decides; a band or an operation is worth comparing alone; a figure, headline
-    # word or proper noun needs a second one (the weights make "worth >= 2" that rule)
-    weight = {dedupe.key_hash(k): _KEY_WEIGHT.get(k[0], 1) for k in exact + window}
-    worth: dict[int, int] = {}
-    for keys, dated in ((exact, False), (window, True)):
-        if not keys:
-            continue
-        hashes = [dedupe.key_hash(k) for k in keys]
-        sql = f"SELECT key, article_id FROM story_keys WHERE key IN ({','.join('?' * len(hashes))})"
-        args: list[int] = hashes
-        if dated:
-            sql += " AND day BETWEEN ? AND ?"
-            args = [*hashes, day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS]
-        for hashed, other in db.execute(sql, args):
-            worth[other] = worth.get(other, 0) + weight[hashed]
-    worth.pop(article_id, None)
-    best = sorted((a for a, w in worth.items() if w >= 2), key=lambda a: (-worth[a], a))
-    return best[:MAX_CANDIDATES]
+    # word or proper noun needs a second one (the weights make "worth >= 2" that rule). SQLite
+    # sums the weights: the window's postings never come back to Python one by one.
+    lo, hi = day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS
+    keys: dict[int, tuple[int, int, int]] = {}
+    for span, group in (((-(2**31), 2**31), exact), ((lo, hi), window)):
+        for k in group:
+            keys.setdefault(dedupe.key_hash(k), (_KEY_WEIGHT.get(k[0], 1), *span))
+    if not keys:
+        return []
+    args: list[int] = [v for h, rest in keys.items() for v in (h, *rest)]
+    sql = (
+        f"WITH k(key, w, lo, hi) AS (VALUES {','.join(['(?, ?, ?, ?)'] * len(keys))})"
+        " SELECT s.article_id, SUM(k.w) AS worth FROM k CROSS JOIN story_keys s"
+        " ON s.key = k.key AND s.day BETWEEN k.lo AND k.hi WHERE s.article_id != ?"
+        " GROUP BY s.article_id HAVING worth >= 2 ORDER BY worth DESC, s.article_id LIMIT ?"
+    )
+    return [int(r[0]) for r in db.execute(sql, [*args, article_id, MAX_CANDIDATES])]
 
 
 def _post(db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int) -> None:
@@ -262,16 +280,10 @@ def refresh_story(db: Database, story_id: int) -> None:
         first_seen, last_seen = kept.fetchone()
         first_seen = first_seen or utc_iso()
         last_seen = last_seen or first_seen
-    db["stories"].update(
-        story_id,
-        {
-            "origin_article_id": row[0],
-            "title": row[1],
-            "article_count": count,
-            "first_published": first_pub,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
-        },
+    db.execute(  # plain SQL: sqlite-utils' update re-reads the table schema on every call
+        "UPDATE stories SET origin_article_id = ?, title = ?, article_count = ?,"
+        " first_published = ?, first_seen = ?, last_seen = ? WHERE id = ?",
+        [row[0], row[1], count, first_pub, first_seen, last_seen, story_id],
     )
 
 
@@ -292,7 +304,7 @@ def place(db: Database, article_id: int, art: Article, published: str) -> tuple[
             .insert({"title": art.entry.title, "first_published": published, "article_count": 0})
             .last_pk
         )
-    db["articles"].update(article_id, {"story_id": story_id})
+    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
     db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [story_id, article_id])
     restated.mark(db, article_id, story_id)
     refresh_story(db, story_id)
