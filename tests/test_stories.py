@@ -454,3 +454,29 @@ def test_monitor_restory_lists_the_articles_it_moved(tmp_path: Path) -> None:
     assert "2 articles in 1 stories: 1 moved" in first.output
     second = runner.invoke(cli, ["restory", "--db", str(path)])
     assert "moved article" not in second.output and ": 0 moved" in second.output
+
+
+def test_a_follow_up_restating_the_weeks_arrests_is_its_own_story_and_counts_them_once(
+    db: Database,
+) -> None:
+    origin = release(db)
+    follow = save(
+        db,
+        "kent-police",
+        "https://www.kent.police.uk/news/dealer-jailed/",
+        "Maidstone dealer jailed after county lines week of action",
+        "A drug dealer from Maidstone has been jailed for six years after being caught during"
+        " the county lines week of action run by Kent Police between 6 and 12 October.\n\nHe was"
+        " one of 38 people arrested during the week. Officers found him with crack cocaine and a"
+        " knife at an address in Maidstone.",
+        "2024-10-16",
+        [("sentence_years", 6), ("arrests", 38)],
+    )
+    assert story(db, follow) != story(db, origin)
+    first = db.execute(
+        "SELECT id FROM figures WHERE article_id = ? AND metric = 'arrests'", [origin]
+    ).fetchone()[0]
+    restates = dict(
+        db.execute("SELECT metric, restates FROM figures WHERE article_id = ?", [follow]).fetchall()
+    )
+    assert restates == {"sentence_years": None, "arrests": first}  # set at placement
