@@ -40,6 +40,18 @@ def _forces_of(db: Database, article_id: int) -> set[str]:
     return named | {own} if own else named
 
 
+def _in_origin(db: Database, figure_id: int, metric: str, value: float) -> int:
+    """The same figure as stated by its story's origin article, where the origin states it."""
+    row = db.execute(
+        "SELECT f.id FROM figures f JOIN stories s ON s.id = f.story_id"
+        " WHERE f.story_id = (SELECT story_id FROM figures WHERE id = ?)"
+        " AND f.metric = ? AND f.value = ? AND f.restates IS NULL"
+        " ORDER BY f.article_id = s.origin_article_id DESC, f.id LIMIT 1",
+        [figure_id, metric, value],
+    ).fetchone()
+    return int(row[0]) if row else figure_id
+
+
 def mark(db: Database, article_id: int, story_id: int) -> int:
     """Link this article's figures to the figures of earlier stories they repeat; returns how
     many it linked."""
@@ -68,7 +80,8 @@ def mark(db: Database, article_id: int, story_id: int) -> int:
                 mine = mine if mine is not None else _forces_of(db, article_id)
                 same_subject = bool(mine & _forces_of(db, int(other_article)))
             if same_subject:
-                db.execute("UPDATE figures SET restates = ? WHERE id = ?", [other_id, fid])
+                target = _in_origin(db, int(other_id), metric, value)
+                db.execute("UPDATE figures SET restates = ? WHERE id = ?", [target, fid])
                 linked += 1
                 break
     return linked
