@@ -480,3 +480,49 @@ def test_a_follow_up_restating_the_weeks_arrests_is_its_own_story_and_counts_the
         db.execute("SELECT metric, restates FROM figures WHERE article_id = ?", [follow]).fetchall()
     )
     assert restates == {"sentence_years": None, "arrests": first}  # set at placement
+
+
+REWRITE = (
+    "A crackdown on drug gangs in Maidstone has led to {arrests} arrests, Kent Police has said."
+    " The force said {lines} deal lines had been shut down and £{cash:,} in cash seized over the"
+    " seven days. A total of {weapons} weapons were taken off the streets and {safe} vulnerable"
+    " people were safeguarded."
+)
+
+
+def test_a_rewrite_of_next_weeks_release_joins_that_week_not_this_one(db: Database) -> None:
+    first = release(db, WEEK1, "2024-10-14")
+    second = release(db, WEEK2, "2024-10-21")
+    rewrite = save(
+        db,
+        "kent-messenger",
+        "https://www.kentmessenger.co.uk/news/maidstone-crackdown-2/",
+        "Maidstone drugs crackdown nets dozens of arrests",
+        REWRITE.format(**WEEK2),
+        "2024-10-23",
+        figs(WEEK2),
+    )
+    assert story(db, rewrite) == story(db, second) != story(db, first)
+
+
+def test_an_undated_copy_is_placed_at_its_fetch_time_and_joins(db: Database) -> None:
+    origin = release(db, WEEK1, "2024-10-14")
+    entry = Entry(
+        source_id="kent-messenger",
+        url="https://www.kentmessenger.co.uk/news/undated-copy/",
+        original_url="https://www.kentmessenger.co.uk/news/undated-copy/",
+        title="Maidstone drugs crackdown: 38 held",
+    )  # neither the feed nor the page gives a date
+    art = Article(
+        entry=entry,
+        body=REWRITE.format(**WEEK1),
+        fetched_at="2024-10-17T08:00:00+00:00",
+        http_status=200,
+        content_hash=dedupe.content_hash(REWRITE.format(**WEEK1)),
+        relevant=True,
+        figures=[Figure(m, float(v), METRICS[m]) for m, v in figs(WEEK1)],
+    )
+    archive.save_article(db, art, None, "test")
+    copy = db.execute("SELECT id, published FROM articles WHERE url = ?", [entry.url]).fetchone()
+    assert copy[1] == "2024-10-17T08:00:00+00:00"
+    assert story(db, copy[0]) == story(db, origin)
