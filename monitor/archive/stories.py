@@ -1,8 +1,24 @@
-"""Story placement: which announcement an article belongs to, which copy is the origin, restory.
+"""Story placement: which announcement an article belongs to, and which copy is the origin.
 
-Placement runs inside archive.save_article's transaction. Candidates come from the `story_keys`
-posting index (exact identities at any date; headline words, figures and MinHash LSH bands of the
-body within a few days), so its cost follows the news rate, never the archive's size.
+Placement runs inside archive.save_article's transaction, in three steps:
+
+1. Candidates come from the `story_keys` posting index: exact identities (URL edition, GUID,
+   word hash) at any date; within STORY_WINDOW_DAYS (14) either side, MinHash LSH bands of the
+   body and named operations (each enough alone) or two of distinctive figures, headline words
+   and proper nouns. SQLite ranks them; the best MAX_CANDIDATES are compared.
+2. Each candidate is compared by monitor.evidence.weigh: weighed signals (figures within
+   rounding and qualifier, numbers in digits or words, names, operation, court, force, headline,
+   MinHash text similarity, dates, event kind) joined at evidence.JOIN = 3.0, and vetoes only for
+   true contradictions (two home forces, figures that cannot both be true, one template with
+   other numbers, a force's second page, more than 14 days). The signals and weights are listed
+   in that module's docstring.
+3. The article joins the best-evidenced story none of whose members it contradicts (complete
+   link on contradictions, so a chain of copies cannot bridge two weeks), or starts one; its
+   figures that repeat an earlier story's are linked by monitor.archive.restated.
+
+Each article's text is read once: its facts (names, numbers, forces, MinHash signature...) are
+kept in `story_facts`, so comparing a candidate never re-reads its page, and the cost follows
+the news rate, never the archive's size. `monitor restory` (monitor.archive.regroup) replays it.
 """
 
 from __future__ import annotations
