@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from monitor.archive.regroup import Restory
 
 STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
-MAX_CANDIDATES = 30  # verify at most this many articles, best-connected first
+MAX_CANDIDATES = 24  # verify at most this many articles, best-connected first
+MAX_EXTRA = 6  # and this many more sharing the most figures, and the most headline words
 MAX_MEMBERS = 60  # complete-link veto checks at most this many members of a story
 OFFICIAL = ("police", "gov")
 _KEY_WEIGHT = {"u": 1000, "g": 1000, "h": 1000, "b": 10, "o": 10}  # others (t, f, n): 1
@@ -152,20 +153,32 @@ def _candidates(
     # word or proper noun needs a second one (the weights make "worth >= 2" that rule). SQLite
     # sums the weights: the window's postings never come back to Python one by one.
     lo, hi = day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS
-    keys: dict[int, tuple[int, int, int]] = {}
+    keys: dict[int, tuple[int, ...]] = {}
     for span, group in (((-(2**31), 2**31), exact), ((lo, hi), window)):
         for k in group:
-            keys.setdefault(dedupe.key_hash(k), (_KEY_WEIGHT.get(k[0], 1), *span))
+            weight = _KEY_WEIGHT.get(k[0], 1)
+            keys.setdefault(dedupe.key_hash(k), (weight, *span, int(k[0] == "f"), int(k[0] == "t")))
     if not keys:
         return []
     args: list[int] = [v for h, rest in keys.items() for v in (h, *rest)]
     sql = (
-        f"WITH k(key, w, lo, hi) AS (VALUES {','.join(['(?, ?, ?, ?)'] * len(keys))})"
-        " SELECT s.article_id, SUM(k.w) AS worth FROM k CROSS JOIN story_keys s"
-        " ON s.key = k.key AND s.day BETWEEN k.lo AND k.hi WHERE s.article_id != ?"
-        " GROUP BY s.article_id HAVING worth >= 2 ORDER BY worth DESC, s.article_id LIMIT ?"
+        f"WITH k(key, w, lo, hi, f, t) AS (VALUES {','.join(['(?, ?, ?, ?, ?, ?)'] * len(keys))})"
+        " SELECT s.article_id, SUM(k.w) AS worth, SUM(k.f), SUM(k.t)"
+        " FROM k CROSS JOIN story_keys s ON s.key = k.key AND s.day BETWEEN k.lo AND k.hi"
+        " WHERE s.article_id != ? GROUP BY s.article_id HAVING worth >= 2"
+        " ORDER BY worth DESC, s.article_id LIMIT 1000"
     )
-    return [int(r[0]) for r in db.execute(sql, [*args, article_id, MAX_CANDIDATES])]
+    rows = db.execute(sql, [*args, article_id]).fetchall()
+    chosen = [int(r[0]) for r in rows[:MAX_CANDIDATES]]
+    # and the ones sharing the most distinctive figures, then headline words, so look-alikes
+    # sharing template text cannot crowd out a news-in-brief or the Google News item that
+    # carries this article's headline
+    rest = rows[MAX_CANDIDATES:]
+    for col, least in ((2, 1), (3, 3)):
+        ranked = sorted((r for r in rest if r[col] >= least), key=lambda r: (-r[col], r[0]))
+        extra = [int(r[0]) for r in ranked[:MAX_EXTRA]]
+        chosen += [a for a in extra if a not in chosen]
+    return chosen
 
 
 def _post(db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int) -> None:
