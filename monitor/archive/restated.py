@@ -11,6 +11,8 @@ otherwise a force both articles name.
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 
 from monitor import evidence, forces
@@ -30,13 +32,17 @@ MAX_EARLIER = 8
 
 
 def _forces_of(db: Database, article_id: int) -> set[str]:
+    """The forces an article names (from its stored story facts, so no page is re-read) and
+    its own source's force."""
     row = db.execute(
-        "SELECT a.title, a.body, s.force FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
-        " WHERE a.id = ?",
+        "SELECT sf.facts, s.force FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
+        " LEFT JOIN story_facts sf ON sf.article_id = a.id WHERE a.id = ?",
         [article_id],
     ).fetchone()
-    named = set(forces.forces_named(f"{row[0] or ''}\n{row[1] or ''}"))
-    own = forces.match_name(row[2])
+    if row is None:
+        return set()
+    named = set(json.loads(row[0])["forces"]) if row[0] else set()
+    own = forces.match_name(row[1])
     return named | {own} if own else named
 
 
