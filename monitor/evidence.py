@@ -34,7 +34,8 @@ both be true; the same template with different numbers (similar text or headline
 different numbers stated), which is how one force's weekly releases look week after week.
 
 A headline-only item (Google News, no page text) joins by its headline alone: Jaccard >= 0.6
-with three words in common, and no headline number the other lacks.
+with three words in common, and no headline number the other lacks; it scores JOIN plus how far
+its Jaccard is above 0.6, so of two stories it fits the closer headline wins.
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ def weigh(a: StoryKey, b: StoryKey) -> Evidence:
     if not a.has_body or not b.has_body:  # a headline-only item joins by its headline
         common = len(a.title & b.title)
         if title >= 0.6 and common >= 3 and not _title_numbers_conflict(a, b):
-            ev.add("headline only", JOIN)
+            ev.add("headline only", JOIN + title - 0.6)  # the closer headline ranks first
     else:
         _add_signals(ev, a, b, text if text < 0.35 and not contained else 1.0, title)
         ev.add("figures", agreement[0])
