@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import sys
 from dataclasses import dataclass, field
@@ -26,7 +27,21 @@ from monitor.archive import stories  # noqa: E402
 from monitor.config import Config, Source  # noqa: E402
 from monitor.items import METRICS, Article, Entry, Figure  # noqa: E402
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cases"
+
+def _eval_cases() -> Path:
+    """$MONITOR_EVAL_CASES, else the first shared/eval/cases above the repo (a worktree nests
+    one level deeper than the main checkout)."""
+    env = os.environ.get("MONITOR_EVAL_CASES")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[1]
+    for parent in here.parents:
+        if (parent / "shared" / "eval" / "cases").is_dir():
+            return parent / "shared" / "eval" / "cases"
+    return here.parent / "shared" / "eval" / "cases"
+
+
+EVAL = _eval_cases()
 
 
 @dataclass
@@ -60,14 +75,22 @@ def _kind(case: dict) -> str:
 def dev_docs(cases: Path = EVAL, gold: bool = False, dated: bool = False) -> list[Doc]:
     """The dev cases as articles; undated mode puts them all on one day (worst case)."""
     docs = []
-    for path in sorted(cases.glob("*.json")):
-        case = json.loads(path.read_text())
+    loaded = [json.loads(p.read_text()) for p in sorted(cases.glob("*.json"))]
+    first: dict[str, str] = {}  # a story's earliest stated date
+    for case in loaded:
+        if case.get("story") and len(case.get("published") or "") == 10:
+            first[case["story"]] = min(first.get(case["story"], "9999"), case["published"])
+    for case in loaded:
         if not case.get("relevant"):
             continue
         day = "2024-06-01"
         if dated and case.get("published"):
             day = (case["published"] + "-01-01")[:10] if len(case["published"]) < 10 else ""
             day = day or case["published"]
+        elif dated and case.get("story") in first:
+            # an undated page is archived at its fetch time: the monitor fetches a copy when
+            # its feed carries it, here the day after the story's first dated copy
+            day = (date.fromisoformat(first[case["story"]]) + timedelta(days=1)).isoformat()
         text = case["text"]
         figs = None
         if gold:

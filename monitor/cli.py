@@ -470,6 +470,10 @@ def restory(config_path: str, db_path: str | None) -> None:
 
     db_path = db_path or _archive_path(config_path)
     report = stories.restory(_existing_archive(db_path))
+    for move in report.moves:  # which articles changed story, so a reader can check them
+        before = f"story {move.before}" if move.before else "no story"
+        after = f"story {move.after}" if move.after else "no story"
+        click.echo(f"moved article {move.article_id} ({move.url}): {before} -> {after}")
     click.echo(
         f"{report['articles']} articles in {report['stories']} stories: {report['moved']} moved, "
         f"{report['stories_created']} stories created, {report['stories_removed']} removed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor import dedupe
+from monitor import dedupe, evidence, textfacts
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,103 @@ def test_police_forces_veto_each_other() -> None:
     b = key("County lines week of action results", "", SEED)
     a.force, b.force = "Kent Police", "Essex Police"
     assert dedupe.match(a, b) is None
+
+
+# ---- weighed evidence (monitor.evidence, monitor.textfacts) --------------------------------
+
+ESSEX_RELEASE = (
+    "Our specialist officers made 49 arrests as part of a week of action against County Lines"
+    " drug gangs in Essex, and seized almost £100,000 in cash. Eight County Lines have been"
+    " disrupted and 11 people have been charged. Arrests took place in Halstead, Colchester and"
+    " Clacton. Detective Inspector Ruth Okafor of the Serious Violence Unit said Operation Kestrel"
+    " would carry on."
+)
+ESSEX_REWRITE = (
+    "POLICE have arrested nearly 50 people, some of them from Halstead, in a crackdown on drug"
+    " gangs. According to Essex Police, the seizure of almost £100,000 in cash came as eight"
+    " lines were disrupted. The Operation Kestrel teams in Colchester and Clacton worked round"
+    " the clock, DI Ruth Okafor said."
+)
+
+
+def facts_key(
+    title: str, body: str, figures: list[tuple[str, float, str]], **kw
+) -> dedupe.StoryKey:  # type: ignore[no-untyped-def]
+    return dedupe.story_key(title, body, figures, **kw)
+
+
+def test_a_rewrite_with_rounded_figures_is_the_same_announcement() -> None:
+    release = facts_key(
+        "County Lines warrants: 49 arrests in Essex during week of action",
+        ESSEX_RELEASE,
+        [("arrests", 49, "exact"), ("cash_seized_gbp", 100000, "about"), ("charged", 11, "exact")],
+        day=100,
+    )
+    rewrite = facts_key(
+        "Arrests in Halstead as police crack down on drugs gangs",
+        ESSEX_REWRITE,
+        [("arrests", 50, "about"), ("cash_seized_gbp", 100000, "about")],
+        day=101,
+    )
+    ev = dedupe.weigh(release, rewrite)
+    assert ev.same and ev.veto is None
+    assert {"figures", "names", "operation", "force"} <= set(ev.signals)
+    assert {"halstead", "colchester", "clacton", "ruth okafor"} <= release.names & rewrite.names
+
+
+def test_the_same_template_from_another_force_stays_apart() -> None:
+    release = facts_key(
+        "49 arrests in week of action",
+        ESSEX_RELEASE,
+        [("arrests", 49, "exact")],
+        force="Essex Police",
+    )
+    other = facts_key(
+        "49 arrests in week of action",
+        ESSEX_RELEASE.replace("Essex", "Kent").replace("Halstead", "Maidstone"),
+        [("arrests", 49, "exact")],
+        force="Kent Police",
+    )
+    assert dedupe.weigh(release, other).veto == "forces"
+
+
+@pytest.mark.parametrize(
+    ("a", "qa", "b", "qb", "ok"),
+    [
+        (49, "exact", 50, "about", True),  # "nearly 50"
+        (10000, "more_than", 10000, "exact", True),  # the qualifier dropped in the copy
+        (96509, "exact", 100000, "about", True),  # "almost £100,000"
+        (4300000, "exact", 4000000, "more_than", True),  # "more than £4m"
+        (38, "exact", 41, "exact", False),  # two different weeks
+        (45, "exact", 50, "more_than", False),  # cannot both be true
+        (50, "exact", 80, "about", False),
+    ],
+)
+def test_figures_agree_within_rounding_and_qualifier(
+    a: float, qa: str, b: float, qb: str, ok: bool
+) -> None:
+    assert evidence.compatible(a, qa, b, qb)[0] is ok
+
+
+def test_numbers_in_words_and_digits_meet() -> None:
+    assert {"16", "9"} <= textfacts.spelled_numbers("Sixteen warrants were executed; nine arrests.")
+    one = dedupe.text_facts("Raids", "Sixteen warrants were executed and nine people arrested.")
+    two = dedupe.text_facts("Dawn raids", "There were 16 simultaneous raids and 9 arrests.")
+    assert {"16", "9"} <= set(one["spelled"]) & set(two["spelled"])
+
+
+def test_names_leave_out_sentence_openers_titles_and_force_areas() -> None:
+    text = (
+        "Eight County Lines were closed. Chief Constable Sam Reid visited Ward End Park Road in"
+        " Birmingham, where West Midlands Police officers from the County Lines Taskforce and"
+        " Operation Poetry worked. He was sentenced at Wolverhampton Crown Court."
+    )
+    assert textfacts.names(text) == {"sam reid", "ward end park road", "birmingham", "taskforce"}
+    assert textfacts.operations(text) == {"poetry"}
+    assert textfacts.courts(text) == {"wolverhampton"}
+
+
+def test_a_sentencing_is_not_the_week_of_action_that_caught_him() -> None:
+    assert textfacts.events("Dealer jailed after county lines week of action") == {"sentencing"}
+    assert textfacts.events("Week of action: 38 arrests as police target lines") == {"results"}
+    assert textfacts.events("Home Office allocates £5m for victims") == {"funding"}

@@ -15,7 +15,10 @@ from monitor.archive import stories
 from monitor.items import METRICS, Article, Entry, Figure
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_CASES = ROOT.parent / "shared" / "eval" / "cases"
+EVAL_CASES = next(
+    (p / "shared" / "eval" / "cases" for p in ROOT.parents if (p / "shared" / "eval").is_dir()),
+    ROOT.parent / "shared" / "eval" / "cases",
+)  # ../shared/eval from the main checkout, ../../shared/eval from a worktree
 
 CONFIG = """
 sources:
@@ -277,14 +280,25 @@ def test_restory_is_idempotent_and_keeps_story_ids(db: Database) -> None:
     assert db["stories"].get(story(db, origin))["article_count"] == 3
 
 
-def test_restory_regroups_after_a_wrong_grouping(db: Database) -> None:
+def split_copy(db: Database) -> tuple[int, int]:
+    """A release and its press copy, the copy wrongly put in a story of its own (id 99)."""
     origin = release(db)
     copy = press_copy(db)
     db.execute("INSERT INTO stories (id, title, article_count) VALUES (99, 'split', 1)")
     db.execute("UPDATE articles SET story_id = 99 WHERE id = ?", [copy])
+    return origin, copy
+
+
+def test_restory_regroups_after_a_wrong_grouping(db: Database) -> None:
+    origin, copy = split_copy(db)
     result = stories.restory(db)
     assert story(db, copy) == story(db, origin)
     assert result["moved"] == 1 and result["stories_removed"] == 1
+    assert [(m.article_id, m.before, m.after) for m in result.moves] == [
+        (copy, 99, story(db, origin))
+    ]
+    assert result.moves[0].url.startswith("https://www.kent-online.co.uk/news/crime/")
+    assert stories.restory(db).moves == []
     assert not db["stories"].count_where("id = 99")
 
 
@@ -340,3 +354,175 @@ def test_dev_stories_group_with_full_precision() -> None:
     assert precision == 1.0
     assert recall >= 0.95
     assert any(a.story == b.story for a, b in itertools.combinations(docs, 2) if a.story)
+
+
+PLEDGE = (
+    "The Home Office has pledged up to £145,000,000 over three years to tackle county lines"
+    " drug gangs, Policing Minister Dana Holt announced today. The money will expand the County"
+    " Lines Programme in Merseyside, the West Midlands and Greater Manchester."
+)
+
+
+def test_a_repeated_pledge_restates_the_story_that_announced_it(db: Database) -> None:
+    pledge = save(
+        db,
+        "kent-online",
+        "https://www.kentonline.co.uk/news/pledge/",
+        "Government pledges up to £145m to tackle county lines",
+        PLEDGE,
+        "2024-10-01",
+        [("funding_gbp", 145_000_000)],
+    )
+    db.execute("UPDATE figures SET qualifier = 'up_to' WHERE article_id = ?", [pledge])
+    later = save(
+        db,
+        "kent-police",
+        "https://www.kent.police.uk/news/week-of-action-results/",
+        "Week of action: 38 arrests as Kent Police targets county lines",
+        RELEASE.format(**WEEK1) + "\n\nThe Home Office has pledged up to £145m to the programme.",
+        "2024-10-14",
+        [*figs(WEEK1), ("funding_gbp", 145_000_000)],
+    )
+    db.execute(
+        "UPDATE figures SET qualifier = 'up_to' WHERE article_id = ? AND metric = 'funding_gbp'",
+        [later],
+    )
+    stories.restory(db)  # qualifiers changed behind placement's back: re-link
+    assert story(db, pledge) != story(db, later)
+    first = db.execute("SELECT id FROM figures WHERE article_id = ?", [pledge]).fetchone()[0]
+    rows = {r["metric"]: r["restates"] for r in db["figures"].rows_where("article_id = ?", [later])}
+    assert rows.pop("funding_gbp") == first
+    assert set(rows.values()) == {None}  # the week's own results are its own
+    counted = db.execute(
+        "SELECT SUM(value) FROM figures WHERE metric = 'funding_gbp'"
+        " AND part_of IS NULL AND restates IS NULL"
+    ).fetchone()[0]
+    assert counted == 145_000_000
+
+
+def test_the_same_count_from_another_force_is_not_a_restatement(db: Database) -> None:
+    release(db, WEEK1, "2024-10-14")
+    essex = save(
+        db,
+        "essex-police",
+        "https://www.essex.police.uk/news/other/",
+        "Essex Police make 38 arrests in drugs operation",
+        "Essex Police officers arrested 38 people in Chelmsford and Colchester this week after"
+        " an investigation into drug dealing in the town centre.",
+        "2024-10-20",
+        [("arrests", 38)],
+    )
+    assert db.execute("SELECT restates FROM figures WHERE article_id = ?", [essex]).fetchone() == (
+        None,
+    )
+
+
+def test_first_seen_is_when_the_monitor_fetched_the_story_not_when_it_was_published(
+    db: Database,
+) -> None:
+    run_id = archive.start_run(db, "manual")
+    started = db["runs"].get(run_id)["started_at"]
+    entry = Entry(
+        source_id="google-news",
+        url="https://news.google.com/rss/articles/CBMiOLD",
+        original_url="https://news.google.com/rss/articles/CBMiOLD",
+        title="County lines gang jailed after Kent Police investigation - Kent Online",
+        published="2022-03-01T09:00:00+00:00",  # an old item in today's feed
+    )
+    archive.save_article(db, Article(entry=entry, relevant=True), run_id, "test")
+    row = db["stories"].get(db["articles"].get(1)["story_id"])
+    assert row["first_published"] == "2022-03-01T09:00:00+00:00"
+    assert row["first_seen"] == started
+
+
+def test_monitor_restory_lists_the_articles_it_moved(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    path = tmp_path / "archive.db"
+    db = archive.open_archive(path)
+    archive.sync_sources(db, config.parse(CONFIG))
+    origin, copy = split_copy(db)
+    origin_story = story(db, origin)
+    db.conn.close()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["restory", "--db", str(path)])
+    assert first.exit_code == 0, first.output
+    url = "https://www.kent-online.co.uk/news/crime/maidstone-drugs-crackdown-12345/"
+    assert f"moved article {copy} ({url}): story 99 -> story {origin_story}" in first.output
+    assert "2 articles in 1 stories: 1 moved" in first.output
+    second = runner.invoke(cli, ["restory", "--db", str(path)])
+    assert "moved article" not in second.output and ": 0 moved" in second.output
+
+
+def test_a_follow_up_restating_the_weeks_arrests_is_its_own_story_and_counts_them_once(
+    db: Database,
+) -> None:
+    origin = release(db)
+    follow = save(
+        db,
+        "kent-police",
+        "https://www.kent.police.uk/news/dealer-jailed/",
+        "Maidstone dealer jailed after county lines week of action",
+        "A drug dealer from Maidstone has been jailed for six years after being caught during"
+        " the county lines week of action run by Kent Police between 6 and 12 October.\n\nHe was"
+        " one of 38 people arrested during the week. Officers found him with crack cocaine and a"
+        " knife at an address in Maidstone.",
+        "2024-10-16",
+        [("sentence_years", 6), ("arrests", 38)],
+    )
+    assert story(db, follow) != story(db, origin)
+    first = db.execute(
+        "SELECT id FROM figures WHERE article_id = ? AND metric = 'arrests'", [origin]
+    ).fetchone()[0]
+    restates = dict(
+        db.execute("SELECT metric, restates FROM figures WHERE article_id = ?", [follow]).fetchall()
+    )
+    assert restates == {"sentence_years": None, "arrests": first}  # set at placement
+
+
+REWRITE = (
+    "A crackdown on drug gangs in Maidstone has led to {arrests} arrests, Kent Police has said."
+    " The force said {lines} deal lines had been shut down and £{cash:,} in cash seized over the"
+    " seven days. A total of {weapons} weapons were taken off the streets and {safe} vulnerable"
+    " people were safeguarded."
+)
+
+
+def test_a_rewrite_of_next_weeks_release_joins_that_week_not_this_one(db: Database) -> None:
+    first = release(db, WEEK1, "2024-10-14")
+    second = release(db, WEEK2, "2024-10-21")
+    rewrite = save(
+        db,
+        "kent-messenger",
+        "https://www.kentmessenger.co.uk/news/maidstone-crackdown-2/",
+        "Maidstone drugs crackdown nets dozens of arrests",
+        REWRITE.format(**WEEK2),
+        "2024-10-23",
+        figs(WEEK2),
+    )
+    assert story(db, rewrite) == story(db, second) != story(db, first)
+
+
+def test_an_undated_copy_is_placed_at_its_fetch_time_and_joins(db: Database) -> None:
+    origin = release(db, WEEK1, "2024-10-14")
+    entry = Entry(
+        source_id="kent-messenger",
+        url="https://www.kentmessenger.co.uk/news/undated-copy/",
+        original_url="https://www.kentmessenger.co.uk/news/undated-copy/",
+        title="Maidstone drugs crackdown: 38 held",
+    )  # neither the feed nor the page gives a date
+    art = Article(
+        entry=entry,
+        body=REWRITE.format(**WEEK1),
+        fetched_at="2024-10-17T08:00:00+00:00",
+        http_status=200,
+        content_hash=dedupe.content_hash(REWRITE.format(**WEEK1)),
+        relevant=True,
+        figures=[Figure(m, float(v), METRICS[m]) for m, v in figs(WEEK1)],
+    )
+    archive.save_article(db, art, None, "test")
+    copy = db.execute("SELECT id, published FROM articles WHERE url = ?", [entry.url]).fetchone()
+    assert copy[1] == "2024-10-17T08:00:00+00:00"
+    assert story(db, copy[0]) == story(db, origin)

@@ -746,3 +746,17 @@ def m016_backfill_cursors(db: Database) -> None:
         pk="source_id",
         defaults={"next_page": 1, "pages": 0, "articles": 0, "relevant": 0},
     )
+
+
+STORY_FACTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS story_facts (article_id INTEGER PRIMARY KEY, facts TEXT NOT NULL)"
+)
+
+
+@migrations()
+def m014_story_facts_and_restates_lookup(db: Database) -> None:
+    # What story matching reads from each article's text (names, numbers, forces...), kept so
+    # placement compares candidates without re-reading their text; derived data, refilled by
+    # placement and `monitor restory`. The figures index serves the `restates` lookup.
+    db.execute(STORY_FACTS_DDL)
+    db["figures"].create_index(["metric", "value"], if_not_exists=True)

@@ -1,27 +1,49 @@
-"""Story placement: which announcement an article belongs to, which copy is the origin, restory.
+"""Story placement: which announcement an article belongs to, and which copy is the origin.
 
-Placement runs inside archive.save_article's transaction. Candidates come from the `story_keys`
-posting index (exact identities at any date; headline words, figures and MinHash LSH bands of the
-body within a few days), so its cost follows the news rate, never the archive's size.
+Placement runs inside archive.save_article's transaction, in three steps:
+
+1. Candidates come from the `story_keys` posting index: exact identities (URL edition, GUID,
+   word hash) at any date; within STORY_WINDOW_DAYS (14) either side, MinHash LSH bands of the
+   body and named operations (each enough alone) or two of distinctive figures, headline words
+   and proper nouns. SQLite ranks them; the best MAX_CANDIDATES are compared.
+2. Each candidate is compared by monitor.evidence.weigh: weighed signals (figures within
+   rounding and qualifier, numbers in digits or words, names, operation, court, force, headline,
+   MinHash text similarity, dates, event kind) joined at evidence.JOIN = 3.0, and vetoes only for
+   true contradictions (two home forces, figures that cannot both be true, one template with
+   other numbers, a force's second page, more than 14 days). The signals and weights are listed
+   in that module's docstring.
+3. The article joins the best-evidenced story none of whose members it contradicts (complete
+   link on contradictions, so a chain of copies cannot bridge two weeks), or starts one; its
+   figures that repeat an earlier story's are linked by monitor.archive.restated.
+
+Each article's text is read once: its facts (names, numbers, forces, MinHash signature...) are
+kept in `story_facts`, so comparing a candidate never re-reads its page, and the cost follows
+the news rate, never the archive's size. `monitor restory` (monitor.archive.regroup) replays it.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from monitor import dedupe
+from monitor.archive import restated
+from monitor.dates import utc_iso
 from monitor.items import Article
 
-STORY_WINDOW_DAYS = 4
-MAX_CANDIDATES = 40  # verify at most this many articles, best-connected first
+if TYPE_CHECKING:
+    from monitor.archive.regroup import Restory
+
+STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
+MAX_CANDIDATES = 24  # verify at most this many articles, best-connected first
+MAX_EXTRA = 6  # and this many more sharing the most figures, and the most headline words
 MAX_MEMBERS = 60  # complete-link veto checks at most this many members of a story
 OFFICIAL = ("police", "gov")
-_STRENGTH = {"exact": 4, "figures": 3, "text": 2, "title": 1}
+_KEY_WEIGHT = {"u": 1000, "g": 1000, "h": 1000, "b": 10, "o": 10}  # others (t, f, n): 1
 
 
 def _day(published: str | None) -> int:
@@ -37,68 +59,131 @@ def _day(published: str | None) -> int:
 
 _ARTICLE_SQL = (
     "SELECT a.id, a.title, a.body, a.content_hash, a.url, a.original_url, a.guid, a.source_id,"
-    " src.force, a.published FROM articles a LEFT JOIN sources src ON src.id = a.source_id"
+    " a.published FROM articles a"
 )
 
 
-def _key_from_row(db: Database, row: tuple[Any, ...], body: bool = True) -> dedupe.StoryKey:
-    article_id, title, text, chash, url, original, guid, source_id, force, _ = row
-    figs = db.execute("SELECT metric, value FROM figures WHERE article_id = ?", [article_id])
+def _facts_from_article(db: Database, row: tuple[Any, ...]) -> dict[str, Any]:
+    """Read an article's text once: its facts and what else its key needs, kept in story_facts
+    (so later placements read neither its body nor the article row, whose body may spill over
+    several pages)."""
+    article_id, title, text, chash, url, original, guid, source_id, published = row
+    facts = dedupe.text_facts(title or "", text or "", (url, original))
+    facts.update(title=title or "", hash=chash, guid=guid, source=source_id, day=_day(published))
+    db.execute(
+        "INSERT OR REPLACE INTO story_facts (article_id, facts) VALUES (?, ?)",
+        [article_id, json.dumps(facts, separators=(",", ":"))],
+    )
+    return facts
+
+
+def _key_from_facts(
+    facts: dict[str, Any], force: str | None, figs: list[tuple[str, float, str]]
+) -> dedupe.StoryKey:
     return dedupe.story_key(
-        title or "",
-        text or "",
-        figs.fetchall(),
-        content_hash=chash,
-        urls=(url, original),
-        guid=guid,
-        source_id=source_id,
+        facts["title"],
+        "",
+        figs,
+        content_hash=facts["hash"],
+        guid=facts["guid"],
+        source_id=facts["source"],
         force=force,
-        shingled=body,
+        day=facts["day"],
+        stored=facts,
     )
 
 
-def _keys(db: Database, ids: Iterable[int], body: bool = True) -> dict[int, dedupe.StoryKey]:
+def _figures_of(db: Database, ids: list[int]) -> dict[int, list[tuple[str, float, str]]]:
+    """Each article's (metric, value, qualifier) in one query."""
+    out: dict[int, list[tuple[str, float, str]]] = {a: [] for a in ids}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        "SELECT article_id, metric, value, COALESCE(qualifier, 'exact') FROM figures"
+        f" WHERE article_id IN ({marks}) ORDER BY id",
+        ids,
+    )
+    for article_id, metric, value, qualifier in rows:
+        out[int(article_id)].append((metric, float(value), qualifier))
+    return out
+
+
+def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
+    """Keys of several articles from their stored facts (read from the article the first
+    time), their figures and their source's force: three or four queries in all."""
     ids = list(ids)
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = db.execute(f"{_ARTICLE_SQL} WHERE a.id IN ({marks})", ids).fetchall()
-    return {int(r[0]): _key_from_row(db, r, body) for r in rows}
+    facts = {
+        int(a): json.loads(f)
+        for a, f in db.execute(
+            f"SELECT article_id, facts FROM story_facts WHERE article_id IN ({marks})", ids
+        )
+    }
+    missing = [a for a in ids if a not in facts]
+    if missing:
+        rows = db.execute(
+            f"{_ARTICLE_SQL} WHERE a.id IN ({','.join('?' * len(missing))})", missing
+        ).fetchall()
+        facts.update({int(r[0]): _facts_from_article(db, r) for r in rows})
+    force = _source_forces(db)
+    figs = _figures_of(db, ids)
+    return {a: _key_from_facts(f, force.get(f["source"]), figs[a]) for a, f in facts.items()}
+
+
+def _source_forces(db: Database) -> dict[str, str]:
+    """Each source's configured force (the sources table is small)."""
+    return {s: f for s, f in db.execute("SELECT id, force FROM sources WHERE force IS NOT NULL")}
+
+
+def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
+    return _keys(db, [article_id])[article_id]
 
 
 def _candidates(
-    db: Database, article_id: int, key: dedupe.StoryKey, day: int
-) -> tuple[list[int], set[int]]:
+    db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int
+) -> list[int]:
     """Articles sharing enough index keys with this one to be worth comparing: an identity at
-    any date; nearby, an LSH band or two distinctive figures or headline words. Only those
-    sharing an LSH band are compared by text (the second value)."""
-    exact, window = dedupe.index_keys(key)
-    kinds = {dedupe.key_hash(k): k[0] for k in exact + window}
-    hits: dict[int, Counter[str]] = {}
-    for keys, dated in ((exact, False), (window, True)):
-        if not keys:
-            continue
-        hashes = [dedupe.key_hash(k) for k in keys]
-        sql = f"SELECT key, article_id FROM story_keys WHERE key IN ({','.join('?' * len(hashes))})"
-        args: list[int] = hashes
-        if dated:
-            sql += " AND day BETWEEN ? AND ?"
-            args = [*hashes, day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS]
-        for hashed, other in db.execute(sql, args):
-            if other != article_id:
-                hits.setdefault(other, Counter())[kinds[hashed]] += 1
-    worth = {
-        other: 1000 * (c["u"] + c["g"] + c["h"]) + 10 * c["b"] + c["f"] + c["t"]
-        for other, c in hits.items()
-        if c["u"] or c["g"] or c["h"] or c["b"] or c["f"] + c["t"] >= 2
-    }
-    best = sorted(worth, key=lambda a: (-worth[a], a))[:MAX_CANDIDATES]
-    return best, {a for a in best if hits[a]["b"]}
+    any date; nearby, an LSH band, a named operation, or two of distinctive figures, headline
+    words and proper nouns."""
+    exact, window = ikeys
+    # an identity decides; a band or an operation is worth comparing alone; a figure, headline
+    # word or proper noun needs a second one (the weights make "worth >= 2" that rule). SQLite
+    # sums the weights: the window's postings never come back to Python one by one.
+    lo, hi = day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS
+    keys: dict[int, tuple[int, ...]] = {}
+    for span, group in (((-(2**31), 2**31), exact), ((lo, hi), window)):
+        for k in group:
+            weight = _KEY_WEIGHT.get(k[0], 1)
+            keys.setdefault(dedupe.key_hash(k), (weight, *span, int(k[0] == "f"), int(k[0] == "t")))
+    if not keys:
+        return []
+    args: list[int] = [v for h, rest in keys.items() for v in (h, *rest)]
+    sql = (
+        f"WITH k(key, w, lo, hi, f, t) AS (VALUES {','.join(['(?, ?, ?, ?, ?, ?)'] * len(keys))})"
+        " SELECT s.article_id, SUM(k.w) AS worth, SUM(k.f), SUM(k.t)"
+        " FROM k CROSS JOIN story_keys s ON s.key = k.key AND s.day BETWEEN k.lo AND k.hi"
+        " WHERE s.article_id != ? GROUP BY s.article_id HAVING worth >= 2"
+        " ORDER BY worth DESC, s.article_id LIMIT 1000"
+    )
+    rows = db.execute(sql, [*args, article_id]).fetchall()
+    chosen = [int(r[0]) for r in rows[:MAX_CANDIDATES]]
+    # and the ones sharing the most distinctive figures, then headline words, so look-alikes
+    # sharing template text cannot crowd out a news-in-brief or the Google News item that
+    # carries this article's headline
+    rest = rows[MAX_CANDIDATES:]
+    for col, least in ((2, 1), (3, 3)):
+        ranked = sorted((r for r in rest if r[col] >= least), key=lambda r: (-r[col], r[0]))
+        extra = [int(r[0]) for r in ranked[:MAX_EXTRA]]
+        chosen += [a for a in extra if a not in chosen]
+    return chosen
 
 
-def _post(db: Database, article_id: int, key: dedupe.StoryKey, day: int) -> None:
+def _post(db: Database, article_id: int, ikeys: tuple[list[str], list[str]], day: int) -> None:
     """Add an article's keys to the posting index."""
-    exact, window = dedupe.index_keys(key)
+    exact, window = ikeys
     rows = {(dedupe.key_hash(k), day, article_id) for k in exact + window}
     db.conn.executemany(
         "INSERT OR IGNORE INTO story_keys (key, day, article_id) VALUES (?, ?, ?)", sorted(rows)
@@ -145,45 +230,55 @@ class _Groups:
 
 
 def _choose(
-    db: Database, article_id: int, key: dedupe.StoryKey, day: int, groups: _Groups
+    db: Database,
+    article_id: int,
+    key: dedupe.StoryKey,
+    ikeys: tuple[list[str], list[str]],
+    groups: _Groups,
 ) -> tuple[int | None, list[int]]:
-    """The story this article belongs to (the strongest match whose members raise no veto), and
-    the headline-only stories its headline matches (Google News items that came first)."""
-    cands, banded = _candidates(db, article_id, key, day)
+    """The story this article belongs to (the best-evidenced match whose members raise no
+    contradiction), and the headline-only stories its headline matches (Google News items that
+    came first)."""
+    day = key.day if key.day is not None else _day(None)
+    cands = _candidates(db, article_id, ikeys, day)
     story_of = groups.story_of(cands)
-    keys = _keys(db, [c for c in cands if c in story_of and c in banded])
-    keys.update(_keys(db, [c for c in cands if c in story_of and c not in banded], body=False))
-    best: dict[int, tuple[int, float, int]] = {}
+    keys = _keys(db, [c for c in cands if c in story_of])
+    best: dict[int, tuple[int, float, float, int]] = {}
+    bodiless: dict[int, bool] = {}
     for other, other_key in keys.items():
-        reason = dedupe.match(key, other_key)
-        if reason is None:
-            continue
         sid = story_of[other]
-        strength, score, count = best.get(sid, (0, 0.0, 0))
+        bodiless[sid] = bodiless.get(sid, True) and not other_key.has_body
+        ev = dedupe.weigh(key, other_key)
+        if not ev.same:
+            continue
+        exact, score, title, count = best.get(sid, (0, 0.0, 0.0, 0))
         best[sid] = (
-            max(strength, _STRENGTH[reason]),
-            max(score, dedupe.jaccard(key.title, other_key.title)),
+            max(exact, int(ev.exact)),
+            max(score, ev.score),
+            max(title, dedupe.jaccard(key.title, other_key.title)),
             count + 1,
         )
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[1][2], kv[0]))
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[1][3], kv[0]))
     if (
-        len(ranked) > 1
-        and ranked[0][1][0] == _STRENGTH["title"] == ranked[1][1][0]
-        and ranked[0][1][1] - ranked[1][1][1] < 0.2
+        not key.has_body
+        and len(ranked) > 1
+        and not ranked[0][1][0]
+        and ranked[0][1][2] - ranked[1][1][2] < 0.2
     ):
         return None, []  # a headline that fits two stories about equally well joins neither
     chosen = None
-    for sid, (strength, _, _) in ranked:
-        members = _keys(db, groups.members(sid), body=False)
-        exact = strength == _STRENGTH["exact"]
+    for sid, (exact, _, _, _) in ranked:
+        members = _keys(db, groups.members(sid))
         if exact or not any(dedupe.conflict(key, m) for m in members.values()):
             chosen = sid
             break
     orphans = []
-    if chosen is not None and key.body:
+    if chosen is not None and key.has_body:
         for sid in best:
-            if sid != chosen and all(
-                not m.body for m in _keys(db, groups.members(sid), False).values()
+            if (
+                sid != chosen
+                and bodiless.get(sid)
+                and all(not m.has_body for m in _keys(db, groups.members(sid)).values())
             ):
                 orphans.append(sid)
     return chosen, orphans
@@ -201,31 +296,32 @@ def refresh_story(db: Database, story_id: int) -> None:
     ).fetchone()
     if row is None:
         return
+    # first_seen is when the monitor first fetched the story (a page's fetch time, or the run
+    # that saw a headline-only item), never a publication time: a feed may carry old items
     count, first_pub, first_seen, last_seen = db.execute(
-        "SELECT COUNT(*), MIN(published), MIN(COALESCE(fetched_at, published)),"
-        " MAX(COALESCE(fetched_at, published)) FROM articles WHERE story_id = ?",
+        "SELECT COUNT(*), MIN(a.published), MIN(COALESCE(a.fetched_at, r.started_at)),"
+        " MAX(COALESCE(a.fetched_at, r.started_at)) FROM articles a"
+        " LEFT JOIN runs r ON r.id = a.run_id WHERE a.story_id = ?",
         [story_id],
     ).fetchone()
-    db["stories"].update(
-        story_id,
-        {
-            "origin_article_id": row[0],
-            "title": row[1],
-            "article_count": count,
-            "first_published": first_pub,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
-        },
+    if first_seen is None:  # no fetch time recorded (an item archived outside a run)
+        kept = db.execute("SELECT first_seen, last_seen FROM stories WHERE id = ?", [story_id])
+        first_seen, last_seen = kept.fetchone()
+        first_seen = first_seen or utc_iso()
+        last_seen = last_seen or first_seen
+    db.execute(  # plain SQL: sqlite-utils' update re-reads the table schema on every call
+        "UPDATE stories SET origin_article_id = ?, title = ?, article_count = ?,"
+        " first_published = ?, first_seen = ?, last_seen = ? WHERE id = ?",
+        [row[0], row[1], count, first_pub, first_seen, last_seen, story_id],
     )
 
 
 def place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
     """Join the matching story, or start one; returns (story_id, created)."""
-    row = db.execute(f"{_ARTICLE_SQL} WHERE a.id = ?", [article_id]).fetchone()
-    key = _key_from_row(db, row)
-    day = _day(published)
-    story_id, orphans = _choose(db, article_id, key, day, _Groups(db))
-    _post(db, article_id, key, day)
+    key = _key_of(db, article_id)
+    ikeys = dedupe.index_keys(key)
+    story_id, orphans = _choose(db, article_id, key, ikeys, _Groups(db))
+    _post(db, article_id, ikeys, _day(published))
     for orphan in orphans:  # headline-only items that arrived before the article they carry
         db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [story_id, orphan])
         db.execute("UPDATE figures SET story_id = ? WHERE story_id = ?", [story_id, orphan])
@@ -237,100 +333,18 @@ def place(db: Database, article_id: int, art: Article, published: str) -> tuple[
             .insert({"title": art.entry.title, "first_published": published, "article_count": 0})
             .last_pk
         )
-    db["articles"].update(article_id, {"story_id": story_id})
+    db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
     db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [story_id, article_id])
+    restated.mark(db, article_id, story_id)
     refresh_story(db, story_id)
     return story_id, created
 
 
-def restory(db: Database) -> dict[str, int]:
-    """Rebuild the key index and every story's grouping over the whole archive, idempotently.
+def restory(db: Database) -> Restory:
+    """Re-group the whole archive with the current rules (see monitor.archive.regroup)."""
+    from monitor.archive.regroup import restory as run
 
-    Articles are replayed in publication order; a rebuilt group keeps the old story id most of
-    its articles had, so links to stories survive unless their grouping really changed.
-    """
-    from monitor.archive.store import write  # store imports this module
-
-    with write(db):
-        old = {
-            int(a): int(s)
-            for a, s in db.execute("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL")
-        }
-        db.execute("DELETE FROM story_keys")
-        groups = _Groups(db, memory=True)
-        order = db.execute(
-            "SELECT id FROM articles WHERE relevant = 1 ORDER BY published, id"
-        ).fetchall()
-        next_group = 0
-        for (article_id,) in order:  # one row at a time: bodies stay on disk
-            row = db.execute(f"{_ARTICLE_SQL} WHERE a.id = ?", [article_id]).fetchone()
-            key = _key_from_row(db, row)
-            day = _day(row[9])
-            group, orphans = _choose(db, article_id, key, day, groups)
-            if group is None:
-                next_group += 1
-                group = next_group
-            for orphan in orphans:
-                groups.absorb(orphan, group)
-            groups.assign(article_id, group)
-            _post(db, article_id, key, day)
-        memory = groups.story
-        final = _assign_ids(memory, old)
-        return _write_groups(db, memory, final, old)
-
-
-def _assign_ids(memory: dict[int, int], old: dict[int, int]) -> dict[int, int]:
-    """Rebuilt group -> story id: the old id most of its articles had, else a fresh one."""
-    members: dict[int, list[int]] = {}
-    for article_id, group in sorted(memory.items()):
-        members.setdefault(group, []).append(article_id)
-    final: dict[int, int] = {}
-    taken: set[int] = set()
-    for group, ids in sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[1][0])):
-        votes = Counter(old[a] for a in ids if a in old)
-        for sid, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
-            if sid not in taken:
-                final[group] = sid
-                taken.add(sid)
-                break
-    fresh = max([*old.values(), 0]) + 1
-    for group in sorted(members):
-        if group not in final:
-            final[group] = fresh
-            fresh += 1
-    return final
-
-
-def _write_groups(
-    db: Database, memory: dict[int, int], final: dict[int, int], old: dict[int, int]
-) -> dict[str, int]:
-    existing = {int(r[0]) for r in db.execute("SELECT id FROM stories")}
-    wanted = set(final.values())
-    for sid in sorted(wanted - existing):
-        db["stories"].insert({"id": sid, "article_count": 0})
-    moved = 0
-    for article_id, group in memory.items():
-        sid = final[group]
-        if old.get(article_id) != sid:
-            moved += 1
-            db["articles"].update(article_id, {"story_id": sid})
-        db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [sid, article_id])
-    stale = [a for a in old if a not in memory]
-    for article_id in stale:  # no longer relevant: belongs to no story
-        db["articles"].update(article_id, {"story_id": None})
-        db.execute("UPDATE figures SET story_id = NULL WHERE article_id = ?", [article_id])
-    removed = existing - wanted
-    for sid in sorted(removed):
-        db["stories"].delete(sid)
-    for sid in sorted(wanted):
-        refresh_story(db, sid)
-    return {
-        "articles": len(memory),
-        "stories": len(wanted),
-        "moved": moved + len(stale),
-        "stories_created": len(wanted - existing),
-        "stories_removed": len(removed),
-    }
+    return run(db)
 
 
 def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
@@ -361,7 +375,11 @@ def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
 
 def index_existing(db: Database) -> int:
     """Post every relevant article's keys without regrouping (the migration's backfill)."""
-    rows = db.execute(f"{_ARTICLE_SQL} WHERE a.relevant = 1 ORDER BY a.id").fetchall()
-    for row in rows:
-        _post(db, int(row[0]), _key_from_row(db, row), _day(row[9]))
-    return len(rows)
+    from monitor.archive.schema import STORY_FACTS_DDL  # m006 runs this before m014 exists
+
+    db.execute(STORY_FACTS_DDL)
+    ids = [int(r[0]) for r in db.execute("SELECT id FROM articles WHERE relevant = 1 ORDER BY id")]
+    for start in range(0, len(ids), 500):
+        for article_id, key in _keys(db, ids[start : start + 500]).items():
+            _post(db, article_id, dedupe.index_keys(key), key.day or _day(None))
+    return len(ids)
