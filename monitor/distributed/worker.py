@@ -34,25 +34,26 @@ from scrapy.exceptions import DontCloseSpider, DropItem
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from monitor import figures, health
+from monitor import figures
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
 from monitor.distributed.deadletter import dead_letter
 from monitor.items import Article
+from monitor.poll import Poll
 
 log = logging.getLogger("monitor")
 
 
 @dataclass
-class Poll:
+class Job:
     """One source's poll for one run: the unit a worker takes, finishes and hands over."""
 
     raw: bytes  # the queue entry, exactly as in the processing list (LREM needs the bytes)
     run_id: int
     source_id: str
     poll_id: str
-    result: dict[str, Any]
+    poll: Poll
     outstanding: int = 0  # articles yielded and not yet through the pipeline
     done: bool = False  # the callback (or errback) has finished
     articles: list[dict[str, Any]] = field(default_factory=list)
@@ -72,7 +73,7 @@ class WorkerState:
         self.max_polls = settings.getint("MONITOR_WORKER_MAX_POLLS", 8)
         self.ttl = settings.getfloat("MONITOR_WORKER_HEARTBEAT", 30.0)
         self.idle_exit = settings.getfloat("MONITOR_WORKER_IDLE_EXIT", 0.0)
-        self.polls: dict[str, Poll] = {}
+        self.polls: dict[str, Job] = {}
         self.item_poll: dict[int, str] = {}
         self.last_active = time.monotonic()
         self.beats = 0
@@ -137,27 +138,26 @@ class WorkerState:
         if poll_id in self.polls or not self.server.sismember(Keys.runs, run_id):
             self.server.lrem(self.processing_key, 1, raw)  # duplicate, or its run has closed
             return False
-        result: dict[str, Any] = {"started": time.monotonic(), "entries": 0}
-        poll = Poll(raw, run_id, source_id, poll_id, result)
-        self.polls[poll_id] = poll
+        job = Job(raw, run_id, source_id, poll_id, Poll())
+        self.polls[poll_id] = job
         self.last_active = time.monotonic()
         if source_id not in self.spider.sources:
-            result.update(error="source not in this worker's config", error_kind="transient")
-            poll.done = True
-            self.finish(poll)
+            job.poll.fail("source not in this worker's config", "transient")
+            job.done = True
+            self.finish(job)
             return False
-        self.spider.results[source_id] = result
+        self.spider.polls[source_id] = job.poll
         return True
 
-    def track(self, poll: Poll | None, item: Article) -> None:
+    def track(self, poll: Job | None, item: Article) -> None:
         if poll is not None:
             self.item_poll[id(item)] = poll.poll_id
             poll.outstanding += 1
 
-    def poll_of(self, item: Article) -> Poll | None:
+    def poll_of(self, item: Article) -> Job | None:
         return self.polls.get(self.item_poll.get(id(item), ""))
 
-    def callback_done(self, poll: Poll | None) -> None:
+    def callback_done(self, poll: Job | None) -> None:
         if poll is not None:
             poll.done = True
             self.finish(poll)
@@ -169,7 +169,7 @@ class WorkerState:
         """A pipeline error lost this entry: withhold the feed's new validators so it is retried."""
         poll = self.poll_of(item)
         if poll is not None:
-            health.withhold_validators(poll.result)
+            poll.poll.withhold_validators()
         self.item_gone(item)
 
     def item_gone(self, item: Any, *args: Any, **kwargs: Any) -> None:
@@ -179,21 +179,21 @@ class WorkerState:
             poll.outstanding -= 1
             self.finish(poll)
 
-    def finish(self, poll: Poll) -> None:
+    def finish(self, poll: Job) -> None:
         """Hand the poll to the archiver and drop it from the processing list, atomically."""
         if not poll.done or poll.outstanding > 0 or self.polls.get(poll.poll_id) is not poll:
             return
         source = self.spider.sources.get(poll.source_id)
-        result = poll.result
-        result["new_entries"] = len(poll.articles)
-        result["host"] = urlsplit(getattr(source, "url", "")).hostname
+        result = poll.poll
+        result.new_entries = len(poll.articles)
+        result.host = urlsplit(getattr(source, "url", "")).hostname
         message = {
             "run_id": poll.run_id,
             "source_id": poll.source_id,
             "poll_id": poll.poll_id,
             "worker": self.worker_id,
             "extractor": figures.EXTRACTOR_VERSION,
-            "result": result,
+            "result": result.as_result(),
             "articles": poll.articles,
         }
         pipe = self.server.pipeline(transaction=True)
@@ -201,15 +201,15 @@ class WorkerState:
         pipe.lrem(self.processing_key, 1, poll.raw)
         pipe.execute()
         del self.polls[poll.poll_id]
-        if self.spider.results.get(poll.source_id) is result:
-            del self.spider.results[poll.source_id]
+        if self.spider.polls.get(poll.source_id) is result:
+            del self.spider.polls[poll.source_id]
         self.last_active = time.monotonic()
         log.info(
             "event=poll_done worker=%s run=%s source=%s http=%s articles=%s",
             self.worker_id,
             poll.run_id,
             poll.source_id,
-            result.get("http_status"),
+            result.http_status,
             len(poll.articles),
         )
 
