@@ -8,8 +8,10 @@ scrapy-redis provides the Scheduler (queue + RFPDupeFilter in Redis); two things
   a TTL says the worker is alive; any worker (or the archiver) that finds it expired moves the
   processing list back to the queue (common.reap). Follow-up requests of a poll this worker holds
   (retries, redirects) stay in a local deque: the poll is one unit of work.
-- WorkerState: counts each poll's articles through the item pipeline, collects the finished
-  ones, and sends `{result, articles}` to `monitor:results` when the last one has left.
+- WorkerState (an extension, with TrackPolls, a spider middleware): counts each poll's
+  articles through the item pipeline, hears the poll signal (monitor.poll.poll_finished) when
+  the spider has its outcome, and sends `{result, articles}` to `monitor:results` when the last
+  article has left. The spider itself holds no Redis state.
 
 Item pipeline: the project's, with SkipArchivedPipeline (SQLite) replaced by SkipArchivedRedis
 and ArchivePipeline (SQLite) by SendToArchiver. Workers never open the archive.
@@ -23,6 +25,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +34,7 @@ from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, DropItem
+from scrapy.http import Response
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
@@ -40,7 +44,7 @@ from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
 from monitor.distributed.deadletter import dead_letter
 from monitor.items import Article
-from monitor.poll import Poll
+from monitor.poll import Poll, poll_finished
 
 log = logging.getLogger("monitor")
 
@@ -64,6 +68,7 @@ class WorkerState:
     """What one worker holds: its polls in flight, its heartbeat, and the hand-over."""
 
     def __init__(self, crawler: Crawler, spider: Spider) -> None:
+        spider.worker = self  # type: ignore[attr-defined]  # the queue and pipelines find it here
         settings = crawler.settings
         self.crawler = crawler
         self.spider = spider
@@ -85,8 +90,14 @@ class WorkerState:
             (self.item_scraped, signals.item_scraped),
             (self.item_gone, signals.item_dropped),
             (self.item_failed, signals.item_error),
+            (self.poll_finished, poll_finished),
         ):
             crawler.signals.connect(handler, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerState:
+        assert crawler.spider is not None  # extensions are built after the spider
+        return cls(crawler, crawler.spider)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -157,10 +168,13 @@ class WorkerState:
     def poll_of(self, item: Article) -> Job | None:
         return self.polls.get(self.item_poll.get(id(item), ""))
 
-    def callback_done(self, poll: Job | None) -> None:
-        if poll is not None:
-            poll.done = True
-            self.finish(poll)
+    def poll_finished(self, spider: Spider, source_id: str) -> None:
+        """The spider has the poll's outcome (callback or errback done)."""
+        outcome = self.spider.polls.get(source_id)
+        job = next((j for j in self.polls.values() if j.poll is outcome), None)
+        if job is not None:
+            job.done = True
+            self.finish(job)
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
         self.item_gone(item)
@@ -277,6 +291,34 @@ class ReliableQueue(FifoQueue):
         self.local.clear()  # never the shared list
 
 
+class TrackPolls:
+    """Spider middleware: ties each article a poll's callback yields to that poll (by the
+    response's poll id), so the worker knows when the poll's last article has left."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TrackPolls:
+        return cls(crawler)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        worker: WorkerState = self.crawler.spider.worker  # type: ignore[union-attr]
+        for item in result:
+            if isinstance(item, Article):
+                worker.track(worker.polls.get(response.meta.get("poll_id", "")), item)
+            yield item
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        worker: WorkerState = self.crawler.spider.worker  # type: ignore[union-attr]
+        async for item in result:
+            if isinstance(item, Article):
+                worker.track(worker.polls.get(response.meta.get("poll_id", "")), item)
+            yield item
+
+
 class SkipArchivedRedis:
     """SkipArchivedPipeline without SQLite: the archiver's `monitor:archived` set, and per-run
     claims so that two sources listing one URL fetch it once. A claim belongs to a poll id, not a
@@ -345,10 +387,14 @@ def worker_settings(cfg: Config, **options: Any) -> Any:
     pipelines["monitor.distributed.worker.SendToArchiver"] = 900
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["monitor.extensions.RunStats"] = None
+    extensions["monitor.distributed.worker.WorkerState"] = 0
+    middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+    middlewares["monitor.distributed.worker.TrackPolls"] = 1000  # nearest the spider
     settings.setdict(
         {
             "ITEM_PIPELINES": pipelines,
             "EXTENSIONS": extensions,
+            "SPIDER_MIDDLEWARES": middlewares,
             "SCHEDULER": "monitor.distributed.worker.Scheduler",
             "SCHEDULER_QUEUE_KEY": Keys.requests,
             "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter,
