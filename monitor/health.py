@@ -22,10 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.dates import utc_iso
+from monitor.poll import VALIDATORS, Poll
 
 BACKOFF_CAP_SECONDS = 24 * 3600
-# What a poll learns about a feed's version; withheld when its entries were not all archived.
-VALIDATORS = ("etag", "last_modified", "body_hash")
 # A server may ask for a longer wait (ttl, max-age, Retry-After); a day is the most we grant,
 # as Media Cloud does with Retry-After ("saw 317100 sec (88h!) once").
 SERVER_FLOOR_CAP_SECONDS = 24 * 3600
@@ -43,29 +42,22 @@ JITTER_FROM_SECONDS = 600  # shorter waits are tests or busy sources: exact is f
 REDIRECTS_TO_ADOPT = 3
 
 
-def withhold_validators(result: dict[str, Any]) -> None:
-    """Keep the stored validators, so the next poll reads the feed again (nothing doubles:
-    entries already archived are skipped)."""
-    for key in VALIDATORS:
-        result.pop(key, None)
-
-
 EMPTY_LISTING = "listing matched no items: its selectors or preset no longer fit the page"
 
 
-def flag_empty_listing(src: dict[str, Any], result: dict[str, Any]) -> None:
+def flag_empty_listing(src: dict[str, Any], poll: Poll) -> None:
     """A news listing always lists something: a page read afresh (a body unlike the stored one)
     in which the selectors found nothing means they do not fit it, so the poll fails (a hard
     error) instead of looking healthy and empty. A feed may be empty; that is not flagged."""
     if (
         src.get("type") == "html"
-        and result.get("error") is None
-        and result.get("http_status") == 200
-        and not result.get("entries")
-        and result.get("body_hash") not in (None, src.get("body_hash"))
+        and poll.error is None
+        and poll.http_status == 200
+        and not poll.entries
+        and poll.body_hash not in (None, src.get("body_hash"))
     ):
-        result.update(error=EMPTY_LISTING, error_kind="hard")
-        withhold_validators(result)
+        poll.fail(EMPTY_LISTING, "hard")
+        poll.withhold_validators()
 
 
 def _parse(value: str | None) -> datetime | None:

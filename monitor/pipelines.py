@@ -11,10 +11,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, attribution, dedupe, figures, health, relevance, text
+from monitor import archive, attribution, dedupe, figures, relevance, text
 from monitor.budget import EXTRACT_SECONDS, time_limit
 from monitor.fetchgate import FetchGate, NotReached
 from monitor.items import Article
+from monitor.poll import Poll
 
 log = logging.getLogger("monitor")
 
@@ -31,7 +32,15 @@ def archive_for(crawler: Crawler) -> Database:
 def read_feed_again(crawler: Crawler, source_id: str) -> None:
     """Keep the source's old validators, so the next cycle re-reads its feed and retries what
     this one could not finish (entries already archived are skipped, so nothing doubles)."""
-    health.withhold_validators(getattr(crawler.spider, "results", {}).get(source_id, {}))
+    poll = polls_of(crawler).get(source_id)
+    if poll is not None:
+        poll.withhold_validators()
+
+
+def polls_of(crawler: Crawler) -> dict[str, Poll]:
+    """The polls the crawler's spider holds, by source id (none for a spider that polls not)."""
+    polls: dict[str, Poll] = getattr(crawler.spider, "polls", {})
+    return polls
 
 
 # An article page that answers like this is retried next cycle instead of archived half-read.
@@ -53,9 +62,9 @@ class CanonicalisePipeline:
             item.entry.url = dedupe.canonical_url(item.entry.original_url)
         except ValueError as exc:  # a link that does not parse: skip it, keep the rest of the feed
             self.crawler.stats.inc_value("monitor/entries_skipped")
-            result = getattr(self.crawler.spider, "results", {}).get(item.entry.source_id)
-            if result is not None:  # shown on the source's `event=poll` line
-                result["skipped"] = result.get("skipped", 0) + 1
+            poll = polls_of(self.crawler).get(item.entry.source_id)
+            if poll is not None:  # shown on the source's `event=poll` line
+                poll.skipped += 1
             log.warning(
                 "event=entry_skipped source=%s url=%r why=%r",
                 item.entry.source_id,

@@ -20,7 +20,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from spiders.base import poll_finished
+from monitor.poll import poll_finished
 
 log = logging.getLogger("monitor")
 Mode = Literal["off", "bar", "plain"]
@@ -193,7 +193,8 @@ class Progress:
     def poll_finished(self, spider: Spider, source_id: str) -> None:
         display = self._display
         display.tally.done += 1
-        error = getattr(spider, "results", {}).get(source_id, {}).get("error")
+        poll = getattr(spider, "polls", {}).get(source_id)
+        error = poll.error if poll is not None else None
         if error:
             display.tally.failed += 1
             display.failed(source_id, str(error))

@@ -30,9 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from monitor import config as config_mod
+from monitor.archive.store import due_source_ids
 from monitor.config import Config
-from monitor.dates import utc_iso
 
 log = logging.getLogger("monitor")
 STOP_GRACE_SECONDS = 6.0  # systemd's TimeoutStopSec (90 s by default) must exceed it
@@ -48,13 +50,13 @@ def sources_due(db_path: str | Path, cfg: Config, when: datetime | None = None) 
     try:
         con = sqlite3.connect(db_path, timeout=5)
         try:
-            rows = dict(con.execute("SELECT id, next_poll_at FROM sources WHERE enabled = 1"))
+            known = {r[0] for r in con.execute("SELECT id FROM sources WHERE enabled = 1")}
+            due = set(due_source_ids(Database(con), when))  # the one "due" rule
         finally:
             con.close()
     except sqlite3.Error:  # no schema yet, or unreadable: let the cycle report it properly
         return enabled
-    now = utc_iso(when)
-    return [i for i in enabled if i not in rows or rows[i] is None or rows[i] <= now]
+    return [i for i in enabled if i not in known or i in due]
 
 
 class Daemon:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,17 +15,15 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from monitor import config as config_mod
-from monitor import feeds, health, safetext
+from monitor import feeds, safetext
 from monitor.config import Source
 from monitor.items import Article, Entry
+from monitor.poll import Poll, poll_finished
 
 # Statuses that say something about the source itself, not about the network.
 HARD_STATUSES = {401, 403, 404, 410, 451}
 # Every status reaches our callback except redirects, which RedirectMiddleware must still follow.
 KEEP_STATUSES = [304, *range(400, 600)]
-# Sent when a source's poll has its outcome (all its entries are yielded): RunStats writes the
-# poll once those entries are through the pipeline, so a cycle stopped later keeps it.
-poll_finished = object()
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?([0-9]{1,9})\b", re.I)
 
 
@@ -51,16 +48,16 @@ class MonitorSpider(scrapy.Spider):
             ]
         self.sources = {s.id: s for s in sources}
         self.states = states or {}
-        self.results: dict[str, dict[str, Any]] = {}
+        self.polls: dict[str, Poll] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             try:
                 request = self.poll_request(source)
             except ValueError as exc:  # a stored URL Scrapy cannot take: this source fails alone
-                result = self.results.setdefault(source.id, {"entries": 0})
+                poll = self.polls.setdefault(source.id, Poll())
                 url = self.states.get(source.id, {}).get("url") or source.url
-                result.update(error=f"bad URL {url!r}: {exc}"[:300], error_kind="hard")
+                poll.fail(f"bad URL {url!r}: {exc}", "hard")
                 self._poll_finished(source.id)
                 continue
             yield request
@@ -73,7 +70,7 @@ class MonitorSpider(scrapy.Spider):
             headers["If-None-Match"] = state["etag"]
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
-        self.results[source.id] = {"started": time.monotonic(), "entries": 0}
+        self.polls[source.id] = Poll()
         return scrapy.Request(
             state.get("url") or source.url,
             headers=headers,
@@ -89,42 +86,40 @@ class MonitorSpider(scrapy.Spider):
         try:
             yield from self._poll(response)
         except Exception as exc:  # hostile headers or bodies fail this source, never look healthy
-            result = self.results[source_id]
-            result.update(error=f"{type(exc).__name__}: {exc}"[:300], error_kind="hard")
-            health.withhold_validators(result)
+            poll = self.polls[source_id]
+            poll.fail(f"{type(exc).__name__}: {exc}", "hard")
+            poll.withhold_validators()
         self._poll_finished(source_id)
 
     def _poll(self, response: Response) -> Iterable[Article]:
         source = self.sources[response.meta["source_id"]]
-        result = self.results[source.id]
-        result.update(http_status=response.status, duration_ms=self._elapsed(result))
+        poll = self.polls[source.id]
+        poll.http_status, poll.duration_ms = response.status, poll.elapsed_ms()
         if max_age := _max_age(response):
-            result["max_age"] = max_age
+            poll.max_age = max_age
         reasons = response.meta.get("redirect_reasons") or []
         if reasons and all(r in (301, 308) for r in reasons) and response.status < 400:
-            result["permanent_redirect"] = response.url  # a 304 at the new address counts too
+            poll.permanent_redirect = response.url  # a 304 at the new address counts too
         if response.status == 304:
             return
         if response.status >= 400:
-            self._http_error(result, response)
+            self._http_error(poll, response)
             return
         body_hash = hashlib.sha1(response.body).hexdigest()
-        result.update(
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            body_hash=body_hash,
-        )
+        poll.etag = _header(response, b"ETag")
+        poll.last_modified = _header(response, b"Last-Modified")
+        poll.body_hash = body_hash
         if body_hash == self.states.get(source.id, {}).get("body_hash"):
             return  # validators lied (or were absent): same bytes as last time
         try:
             articles = list(self.read(source, response))
         except Exception as exc:  # hostile input: any parser failure is this source's error
-            result.update(error=f"{type(exc).__name__}: {exc}"[:300], error_kind="hard")
-            result.pop("body_hash", None)
+            poll.fail(f"{type(exc).__name__}: {exc}", "hard")
+            poll.body_hash = None
             return
-        result["entries"] = len(articles)
+        poll.entries = len(articles)
         if self.source_type == "feed":
-            result["ttl_seconds"] = feeds.declared_ttl(response.body)
+            poll.ttl_seconds, poll.ttl_read = feeds.declared_ttl(response.body), True
         yield from articles
 
     def read(self, source: Source, response: Response) -> Iterable[Article]:
@@ -135,20 +130,16 @@ class MonitorSpider(scrapy.Spider):
         """No response: refused by our own rules (robots.txt), or a network failure (DNS,
         refused, reset, timeout), which is transient and may be everyone's (an outage)."""
         source_id = failure.request.meta["source_id"]
-        result = self.results[source_id]
-        result.update(
-            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300],
-            duration_ms=self._elapsed(result),
-        )
+        poll = self.polls[source_id]
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        poll.duration_ms = poll.elapsed_ms()
         if failure.check(IgnoreRequest):
-            result.update(error_kind="hard", status="blocked")
-        elif "certificate verify failed" in result["error"]:  # the source's, not the network's
-            result.update(
-                error="TLS: certificate verify failed (a source may say tls_verify: false)",
-                error_kind="hard",
-            )
+            poll.fail(error, "hard", status="blocked")
+        elif "certificate verify failed" in error[:300]:  # the source's, not the network's
+            poll.fail("TLS: certificate verify failed (a source may say tls_verify: false)", "hard")
         else:
-            result.update(error_kind="transient", network=True)
+            poll.fail(error, "transient")
+            poll.network = True
         self._poll_finished(source_id)
 
     def _poll_finished(self, source_id: str) -> None:
@@ -156,20 +147,15 @@ class MonitorSpider(scrapy.Spider):
         if crawler is not None:
             crawler.signals.send_catch_log(poll_finished, spider=self, source_id=source_id)
 
-    def _http_error(self, result: dict[str, Any], response: Response) -> None:
+    def _http_error(self, poll: Poll, response: Response) -> None:
         status = response.status
-        result["error"] = f"HTTP {status}"
-        result["error_kind"] = "hard" if status in HARD_STATUSES else "transient"
+        poll.fail(f"HTTP {status}", "hard" if status in HARD_STATUSES else "transient")
         if status == 410:
-            result["status"] = "gone"
+            poll.status = "gone"
         elif status in (401, 403, 451):
-            result["status"] = "blocked"
+            poll.status = "blocked"
         if retry_after := _retry_after(response):
-            result["retry_after"] = retry_after
-
-    @staticmethod
-    def _elapsed(result: dict[str, Any]) -> int:
-        return int((time.monotonic() - result["started"]) * 1000)
+            poll.retry_after = retry_after
 
     @staticmethod
     def article(source: Source, url: str, title: str, **fields: Any) -> Article:

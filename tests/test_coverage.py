@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from monitor import archive, browse, config, coverage, forces
 from monitor.cli import cli
 from monitor.loopback import SiteServer
+from monitor.poll import Poll
 from tests.conftest import FIXTURES, ROOT, monitor
 
 CONFIG = """
@@ -25,8 +26,8 @@ sources:
   - {name: psni-feed, url: "http://127.0.0.4:9/psni.xml", force: PSNI, kind: police}
   - {name: bbc, url: "http://127.0.0.5:9/bbc.xml"}
 """
-OK = {"http_status": 200, "entries": 3, "new_entries": 1}
-DOWN = {"http_status": 404, "error": "HTTP 404", "error_kind": "hard"}
+OK = Poll(http_status=200, entries=3, new_entries=1)
+DOWN = Poll(http_status=404, error="HTTP 404", error_kind="hard")
 
 
 def ago(days: int) -> str:

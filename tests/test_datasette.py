@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from monitor import archive, browse, config, dedupe
 from monitor.items import Article, Entry, Figure
+from monitor.poll import Poll
 
 CONFIG = """
 archive: archive.db
@@ -280,13 +281,13 @@ def build_archive(path: Path) -> Path:
             db,
             run_id,
             src,
-            {"http_status": 200, "entries": 10, "new_entries": 2, "duration_ms": 120},
+            Poll(http_status=200, entries=10, new_entries=2, duration_ms=120),
         )
     archive.record_poll(
         db,
         run_id,
         "dead-feed",
-        {"http_status": 500, "error": "HTTP 500", "error_kind": "hard", "duration_ms": 80},
+        Poll(http_status=500, error="HTTP 500", error_kind="hard", duration_ms=80),
     )
     for art in ARTICLES:
         archive.save_article(db, art, run_id, "test-1")

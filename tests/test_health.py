@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from monitor import feeds, health
-from monitor.extensions import is_outage
+from monitor.poll import Poll, is_outage
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 EVERY = 1800
@@ -189,10 +189,10 @@ def test_an_outage_blames_no_source() -> None:
 
 
 def test_outage_needs_every_source_down_on_the_network_across_hosts() -> None:
-    down = {"error": "x", "network": True}
-    assert is_outage([{**down, "host": "a"}, {**down, "host": "b"}])
-    assert not is_outage([{**down, "host": "a"}, {**down, "host": "a"}])  # one host is down
-    assert not is_outage([{**down, "host": "a"}, {"http_status": 200, "host": "b"}])
+    down: dict[str, Any] = {"error": "x", "network": True}
+    assert is_outage([Poll(**down, host="a"), Poll(**down, host="b")])
+    assert not is_outage([Poll(**down, host="a"), Poll(**down, host="a")])  # one host is down
+    assert not is_outage([Poll(**down, host="a"), Poll(http_status=200, host="b")])
     assert not is_outage([])
 
 

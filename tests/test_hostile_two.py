@@ -86,12 +86,12 @@ def test_a_poll_the_cycle_never_sent_is_kept_but_charges_nobody(archive_db: Data
     """A source cut off before it was contacted keeps its health and stays due."""
     from monitor import archive
     from monitor.config import parse
-    from monitor.extensions import NOT_REACHED
+    from monitor.poll import NOT_REACHED, Poll
 
     archive.sync_sources(archive_db, parse("sources:\n  - name: a\n    url: http://a.test/f\n"))
     before = dict(archive_db["sources"].get("a"))
     run_id = archive.start_run(archive_db, "manual")
-    result = {"error": NOT_REACHED, "error_kind": "not_reached", "entries": 0}
+    result = Poll(error=NOT_REACHED, error_kind="not_reached", entries=0)
     archive.record_poll(archive_db, run_id, "a", result)
     assert dict(archive_db["sources"].get("a")) == before
     assert [p["error"] for p in archive_db["polls"].rows] == [NOT_REACHED]

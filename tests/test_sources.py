@@ -187,7 +187,7 @@ def through_spider(platform: str) -> list[tuple[str, str, str | None]]:
     response_cls = HtmlResponse if source.type == "html" else XmlResponse
     response = response_cls(source.url, body=body, encoding="utf-8", request=request)
     found = [(a.entry.title, a.entry.url, a.entry.published) for a in spider.parse_poll(response)]
-    assert spider.results[source.id].get("error") is None, spider.results[source.id]
+    assert spider.polls[source.id].error is None, spider.polls[source.id]
     return found
 
 

@@ -20,6 +20,7 @@ from monitor.config import Config
 from monitor.dates import uk_date, utc_iso
 from monitor.errors import ArchiveError
 from monitor.items import Article, Figure
+from monitor.poll import Poll
 
 now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
 
@@ -252,29 +253,18 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     return dict(db["runs"].get(run_id))
 
 
-def record_poll(db: Database, run_id: int, source_id: str, result: dict[str, Any]) -> None:
+def record_poll(db: Database, run_id: int, source_id: str, poll: Poll) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
     # never sent (the cycle ended first): the poll is kept, the source is untouched and still due
-    unreached = result.get("error_kind") == "not_reached"
     src = db["sources"].get(source_id)
-    if not unreached:
-        health.flag_empty_listing(src, result)  # mutates result, so the poll row records it too
-    update = {} if unreached else health.after_poll(src, result, when)
-    poll = {
-        "run_id": run_id,
-        "source_id": source_id,
-        "polled_at": now_iso(when),
-        "http_status": result.get("http_status"),
-        "entries": result.get("entries", 0),
-        "new_entries": result.get("new_entries", 0),
-        "error": result.get("error"),
-        "duration_ms": result.get("duration_ms"),
-    }
+    if not poll.unreached:
+        health.flag_empty_listing(src, poll)  # mutates the poll, so its row records it too
+    update = {} if poll.unreached else health.after_poll(src, poll.as_result(), when)
     with write(db):
         if update:
             db["sources"].update(source_id, update)
-        db["polls"].insert(poll)
+        db["polls"].insert(poll.as_row(run_id, source_id, now_iso(when)))
 
 
 def is_archived(db: Database, url: str, source_id: str, guid: str | None) -> bool:

@@ -24,14 +24,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from monitor import archive, health, lock
+from monitor import archive, lock
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap
 from monitor.distributed.deadletter import dead_letter
+from monitor.poll import VALIDATORS, Poll, PollTracker
 
 log = logging.getLogger("monitor")
-STATE_KEYS = ("url", *health.VALIDATORS)
+STATE_KEYS = ("url", *VALIDATORS)
 
 
 class ArchiverRunning(Exception):
@@ -177,9 +178,10 @@ class Archiver:
             return  # nothing to name: the run closes at its deadline
         if self.server.sismember(Keys.runs, run_id):
             error = f"message could not be archived: {type(exc).__name__}: {exc}"[:300]
-            result = {"entries": 0, "error": error, "error_kind": "transient"}
+            poll = Poll()
+            poll.fail(error, "transient")
             pipe = self.server.pipeline(transaction=True)
-            pipe.hsetnx(Keys.polls(run_id), source_id, codec.dumps(result))
+            pipe.hsetnx(Keys.polls(run_id), source_id, codec.dumps(poll.as_result()))
             pipe.srem(Keys.pending(run_id), source_id)
             pipe.execute()
 
@@ -221,33 +223,22 @@ class Archiver:
             self.close_run(run_id, pending)
 
     def close_run(self, run_id: int, pending: set[str]) -> None:
-        from monitor.extensions import NOT_REACHED, is_outage
-
-        results = {
-            k.decode(): codec.loads(v) for k, v in self.server.hgetall(Keys.polls(run_id)).items()
-        }
+        tracker = PollTracker()
+        for k, v in self.server.hgetall(Keys.polls(run_id)).items():
+            tracker.add(k.decode(), Poll.from_result(codec.loads(v)))
+        answered = [p for k, p in tracker.polls.items() if k not in pending]
         queued = self.still_queued(run_id)
         for source_id in pending:  # the deadline passed with these polls still out
+            poll = Poll()
             if source_id in queued:  # no worker took it: not reached, nobody's fault
-                results[source_id] = {
-                    "entries": 0,
-                    "error": f"{NOT_REACHED} (no worker took it)",
-                    "error_kind": "not_reached",
-                }
-                continue
-            results[source_id] = {
-                "entries": 0,
-                "error": "no answer before the cycle ended (timeout)",
-                "error_kind": "transient",
-                "duration_ms": None,
-            }
-        answered = [r for k, r in results.items() if k not in pending]
-        outage = is_outage(answered)  # judged over the whole run, as RunStats does
-        if outage:
+                poll.not_reached("no worker took it")
+            else:
+                poll.fail("no answer before the cycle ended (timeout)", "transient")
+            tracker.add(source_id, poll)
+        results = tracker.polls
+        if tracker.close(answered):  # judged over the whole run, as RunStats does
             log.warning("event=outage run=%s sources=%s", run_id, len(answered))
         for source_id, result in sorted(results.items()):
-            if outage and result.get("error"):
-                result["error_kind"] = "outage"
             if self.db.execute(
                 "SELECT 1 FROM polls WHERE run_id = ? AND source_id = ?", [run_id, source_id]
             ).fetchone():

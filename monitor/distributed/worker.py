@@ -8,8 +8,10 @@ scrapy-redis provides the Scheduler (queue + RFPDupeFilter in Redis); two things
   a TTL says the worker is alive; any worker (or the archiver) that finds it expired moves the
   processing list back to the queue (common.reap). Follow-up requests of a poll this worker holds
   (retries, redirects) stay in a local deque: the poll is one unit of work.
-- WorkerState: counts each poll's articles through the item pipeline, collects the finished
-  ones, and sends `{result, articles}` to `monitor:results` when the last one has left.
+- WorkerState (an extension, with TrackPolls, a spider middleware): counts each poll's
+  articles through the item pipeline, hears the poll signal (monitor.poll.poll_finished) when
+  the spider has its outcome, and sends `{result, articles}` to `monitor:results` when the last
+  article has left. The spider itself holds no Redis state.
 
 Item pipeline: the project's, with SkipArchivedPipeline (SQLite) replaced by SkipArchivedRedis
 and ArchivePipeline (SQLite) by SendToArchiver. Workers never open the archive.
@@ -23,6 +25,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,28 +34,30 @@ from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, DropItem
+from scrapy.http import Response
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from monitor import figures, health
+from monitor import figures
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
 from monitor.distributed.deadletter import dead_letter
 from monitor.items import Article
+from monitor.poll import Poll, poll_finished
 
 log = logging.getLogger("monitor")
 
 
 @dataclass
-class Poll:
+class Job:
     """One source's poll for one run: the unit a worker takes, finishes and hands over."""
 
     raw: bytes  # the queue entry, exactly as in the processing list (LREM needs the bytes)
     run_id: int
     source_id: str
     poll_id: str
-    result: dict[str, Any]
+    poll: Poll
     outstanding: int = 0  # articles yielded and not yet through the pipeline
     done: bool = False  # the callback (or errback) has finished
     articles: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +68,7 @@ class WorkerState:
     """What one worker holds: its polls in flight, its heartbeat, and the hand-over."""
 
     def __init__(self, crawler: Crawler, spider: Spider) -> None:
+        spider.worker = self  # type: ignore[attr-defined]  # the queue and pipelines find it here
         settings = crawler.settings
         self.crawler = crawler
         self.spider = spider
@@ -72,7 +78,7 @@ class WorkerState:
         self.max_polls = settings.getint("MONITOR_WORKER_MAX_POLLS", 8)
         self.ttl = settings.getfloat("MONITOR_WORKER_HEARTBEAT", 30.0)
         self.idle_exit = settings.getfloat("MONITOR_WORKER_IDLE_EXIT", 0.0)
-        self.polls: dict[str, Poll] = {}
+        self.polls: dict[str, Job] = {}
         self.item_poll: dict[int, str] = {}
         self.last_active = time.monotonic()
         self.beats = 0
@@ -84,8 +90,14 @@ class WorkerState:
             (self.item_scraped, signals.item_scraped),
             (self.item_gone, signals.item_dropped),
             (self.item_failed, signals.item_error),
+            (self.poll_finished, poll_finished),
         ):
             crawler.signals.connect(handler, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerState:
+        assert crawler.spider is not None  # extensions are built after the spider
+        return cls(crawler, crawler.spider)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -137,30 +149,32 @@ class WorkerState:
         if poll_id in self.polls or not self.server.sismember(Keys.runs, run_id):
             self.server.lrem(self.processing_key, 1, raw)  # duplicate, or its run has closed
             return False
-        result: dict[str, Any] = {"started": time.monotonic(), "entries": 0}
-        poll = Poll(raw, run_id, source_id, poll_id, result)
-        self.polls[poll_id] = poll
+        job = Job(raw, run_id, source_id, poll_id, Poll())
+        self.polls[poll_id] = job
         self.last_active = time.monotonic()
         if source_id not in self.spider.sources:
-            result.update(error="source not in this worker's config", error_kind="transient")
-            poll.done = True
-            self.finish(poll)
+            job.poll.fail("source not in this worker's config", "transient")
+            job.done = True
+            self.finish(job)
             return False
-        self.spider.results[source_id] = result
+        self.spider.polls[source_id] = job.poll
         return True
 
-    def track(self, poll: Poll | None, item: Article) -> None:
+    def track(self, poll: Job | None, item: Article) -> None:
         if poll is not None:
             self.item_poll[id(item)] = poll.poll_id
             poll.outstanding += 1
 
-    def poll_of(self, item: Article) -> Poll | None:
+    def poll_of(self, item: Article) -> Job | None:
         return self.polls.get(self.item_poll.get(id(item), ""))
 
-    def callback_done(self, poll: Poll | None) -> None:
-        if poll is not None:
-            poll.done = True
-            self.finish(poll)
+    def poll_finished(self, spider: Spider, source_id: str) -> None:
+        """The spider has the poll's outcome (callback or errback done)."""
+        outcome = self.spider.polls.get(source_id)
+        job = next((j for j in self.polls.values() if j.poll is outcome), None)
+        if job is not None:
+            job.done = True
+            self.finish(job)
 
     def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
         self.item_gone(item)
@@ -169,7 +183,7 @@ class WorkerState:
         """A pipeline error lost this entry: withhold the feed's new validators so it is retried."""
         poll = self.poll_of(item)
         if poll is not None:
-            health.withhold_validators(poll.result)
+            poll.poll.withhold_validators()
         self.item_gone(item)
 
     def item_gone(self, item: Any, *args: Any, **kwargs: Any) -> None:
@@ -179,21 +193,21 @@ class WorkerState:
             poll.outstanding -= 1
             self.finish(poll)
 
-    def finish(self, poll: Poll) -> None:
+    def finish(self, poll: Job) -> None:
         """Hand the poll to the archiver and drop it from the processing list, atomically."""
         if not poll.done or poll.outstanding > 0 or self.polls.get(poll.poll_id) is not poll:
             return
         source = self.spider.sources.get(poll.source_id)
-        result = poll.result
-        result["new_entries"] = len(poll.articles)
-        result["host"] = urlsplit(getattr(source, "url", "")).hostname
+        result = poll.poll
+        result.new_entries = len(poll.articles)
+        result.host = urlsplit(getattr(source, "url", "")).hostname
         message = {
             "run_id": poll.run_id,
             "source_id": poll.source_id,
             "poll_id": poll.poll_id,
             "worker": self.worker_id,
             "extractor": figures.EXTRACTOR_VERSION,
-            "result": result,
+            "result": result.as_result(),
             "articles": poll.articles,
         }
         pipe = self.server.pipeline(transaction=True)
@@ -201,15 +215,15 @@ class WorkerState:
         pipe.lrem(self.processing_key, 1, poll.raw)
         pipe.execute()
         del self.polls[poll.poll_id]
-        if self.spider.results.get(poll.source_id) is result:
-            del self.spider.results[poll.source_id]
+        if self.spider.polls.get(poll.source_id) is result:
+            del self.spider.polls[poll.source_id]
         self.last_active = time.monotonic()
         log.info(
             "event=poll_done worker=%s run=%s source=%s http=%s articles=%s",
             self.worker_id,
             poll.run_id,
             poll.source_id,
-            result.get("http_status"),
+            result.http_status,
             len(poll.articles),
         )
 
@@ -275,6 +289,34 @@ class ReliableQueue(FifoQueue):
 
     def clear(self) -> None:
         self.local.clear()  # never the shared list
+
+
+class TrackPolls:
+    """Spider middleware: ties each article a poll's callback yields to that poll (by the
+    response's poll id), so the worker knows when the poll's last article has left."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TrackPolls:
+        return cls(crawler)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        worker: WorkerState = self.crawler.spider.worker  # type: ignore[union-attr]
+        for item in result:
+            if isinstance(item, Article):
+                worker.track(worker.polls.get(response.meta.get("poll_id", "")), item)
+            yield item
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        worker: WorkerState = self.crawler.spider.worker  # type: ignore[union-attr]
+        async for item in result:
+            if isinstance(item, Article):
+                worker.track(worker.polls.get(response.meta.get("poll_id", "")), item)
+            yield item
 
 
 class SkipArchivedRedis:
@@ -345,10 +387,14 @@ def worker_settings(cfg: Config, **options: Any) -> Any:
     pipelines["monitor.distributed.worker.SendToArchiver"] = 900
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["monitor.extensions.RunStats"] = None
+    extensions["monitor.distributed.worker.WorkerState"] = 0
+    middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+    middlewares["monitor.distributed.worker.TrackPolls"] = 1000  # nearest the spider
     settings.setdict(
         {
             "ITEM_PIPELINES": pipelines,
             "EXTENSIONS": extensions,
+            "SPIDER_MIDDLEWARES": middlewares,
             "SCHEDULER": "monitor.distributed.worker.Scheduler",
             "SCHEDULER_QUEUE_KEY": Keys.requests,
             "SCHEDULER_DUPEFILTER_KEY": Keys.dupefilter,
