@@ -15,8 +15,13 @@ PACKAGES = ("monitor", "spiders")
 # migration runs live story code (schema -> stories), and story code writes through the store
 # that imports it (stories -> store). Listed edge by edge, so any other cycle fails this test.
 ALLOWED = {
+    # Inside the storage package only, still to be untangled (a low db.py that stories and
+    # regroup write through; migration m006 indexing with live story code): see the issue 15
+    # note. Any other cycle, or a new edge here, fails the test.
     ("monitor.archive.schema", "monitor.archive.stories"),
     ("monitor.archive.stories", "monitor.archive.store"),
+    ("monitor.archive.regroup", "monitor.archive.store"),
+    ("monitor.archive.stories", "monitor.archive.regroup"),
 }
 
 
@@ -36,7 +41,17 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     packages Python imports on the way are not counted: they are not a choice of the module)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {  # `if TYPE_CHECKING:` imports are for the type checker, not a runtime edge
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for stmt in block.body
+        for n in ast.walk(stmt)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
