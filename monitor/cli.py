@@ -14,16 +14,7 @@ from typing import Any
 import click
 
 from monitor import config as config_mod
-
-SUMMARY_KEYS = (
-    "sources_polled",
-    "sources_failed",
-    "entries_seen",
-    "articles_fetched",
-    "articles_new",
-    "stories_new",
-    "figures_new",
-)
+from monitor.poll import RUN_COUNTERS
 
 
 def config_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,7 +105,7 @@ def setup_logging(verbose: bool = False, terminal: bool = False) -> None:
 
 
 def print_summary(row: dict[str, Any], db_path: str | Path) -> None:
-    parts = ", ".join(f"{k.replace('_', ' ')}: {row[k]}" for k in SUMMARY_KEYS)
+    parts = ", ".join(f"{k.replace('_', ' ')}: {row[k]}" for k in RUN_COUNTERS)
     click.echo(f"run {row['id']} {row['status']}: {parts}")
     click.echo(f"archive: {db_path}")
     if row["status"] == "all_failed":

@@ -22,6 +22,16 @@ poll_finished = object()
 NOT_REACHED = "not reached: the cycle ended before this source was polled"
 # What a poll learns about a feed's version; withheld when its entries were not all archived.
 VALIDATORS = ("etag", "last_modified", "body_hash")
+# A run's counters, in the order a summary reads them (runs columns; store.run_counts fills them).
+RUN_COUNTERS = (
+    "sources_polled",
+    "sources_failed",
+    "entries_seen",
+    "articles_fetched",
+    "articles_new",
+    "stories_new",
+    "figures_new",
+)
 
 
 @dataclass
