@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor import archive, dedupe, figures
-from monitor.archive import stories  # noqa: E402
+from monitor.archive import regroup  # noqa: E402
 from monitor.config import Config, Source  # noqa: E402
 from monitor.items import METRICS, Article, Entry, Figure  # noqa: E402
 
@@ -331,7 +331,7 @@ def place_all(docs: list[Doc]) -> dict[str, int]:
         archive.save_article(db, art, None, "eval")
         (ids[d.id],) = db.execute("SELECT id FROM articles WHERE url = ?", [entry.url]).fetchone()
     assign = {d.id: db["articles"].get(ids[d.id])["story_id"] for d in docs}
-    again = stories.restory(db)
+    again = regroup.restory(db)
     after = {d.id: db["articles"].get(ids[d.id])["story_id"] for d in docs}
     place_all.restory = (again, assign == after)  # type: ignore[attr-defined]
     return assign

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -168,14 +167,6 @@ def snapshot(db_path: str | Path, out_path: str | Path) -> None:
         raise archive.ArchiveError(f"{out}: directory {out.parent} does not exist")
     db = archive.open_archive(src)  # migrated, so the copy has every view
     try:
-        db.execute("VACUUM INTO ?", [str(out)])
-    except sqlite3.DatabaseError as exc:
-        raise archive.ArchiveError(f"{out}: snapshot failed: {exc}") from None
+        archive.snapshot(db, out)
     finally:
         db.conn.close()
-    # A published copy is read-only: rollback-journal mode needs no -wal/-shm beside it.
-    conn = sqlite3.connect(str(out))
-    try:
-        conn.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        conn.close()

@@ -457,10 +457,10 @@ def restory(config_path: str, db_path: str | None) -> None:
 
         monitor restory --db archive.db
     """
-    from monitor.archive import stories
+    from monitor.archive import regroup
 
     db_path = db_path or _archive_path(config_path)
-    report = stories.restory(_existing_archive(db_path))
+    report = regroup.restory(_existing_archive(db_path))
     for move in report.moves:  # which articles changed story, so a reader can check them
         before = f"story {move.before}" if move.before else "no story"
         after = f"story {move.after}" if move.after else "no story"

@@ -53,7 +53,7 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int) -> Any:
+def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int | None) -> Any:
     """Project settings plus what this config and run decide."""
     from scrapy.settings import Settings
 

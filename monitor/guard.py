@@ -79,7 +79,7 @@ async def reactor_resolve(host: str) -> str:
     from scrapy.utils.defer import maybe_deferred_to_future
     from twisted.internet import reactor
 
-    return await maybe_deferred_to_future(reactor.resolver.getHostByName(host))  # type: ignore[attr-defined]
+    return await maybe_deferred_to_future(reactor.resolver.getHostByName(host))
 
 
 class Policy:
@@ -144,7 +144,7 @@ def _policy(crawler: Crawler) -> Policy:
     if spider is not None and not getattr(policy, "spider_seen", False):
         sources = getattr(spider, "sources", {}) or {}
         policy.add_urls(getattr(s, "url", "") for s in sources.values())
-        policy.spider_seen = True  # type: ignore[attr-defined]
+        policy.spider_seen = True  # type: ignore[union-attr]
     return policy
 
 

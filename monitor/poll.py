@@ -13,7 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from monitor.config import Source
 
 # Sent when a source's poll has its outcome (all its entries are yielded): RunStats writes the
 # poll once those entries are through the pipeline, so a cycle stopped later keeps it.
@@ -159,3 +162,11 @@ class PollTracker:
             for poll in self.polls.values():
                 poll.blame_outage()
         return outage
+
+
+class PollingSpider(Protocol):
+    """What the extensions read off the running spider (spiders.base.MonitorSpider), typed
+    here because library code never imports spiders/: the configured sources and the polls."""
+
+    sources: dict[str, Source]
+    polls: dict[str, Poll]

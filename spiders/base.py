@@ -129,9 +129,9 @@ class MonitorSpider(scrapy.Spider):
     def poll_failed(self, failure: Failure) -> None:
         """No response: refused by our own rules (robots.txt), or a network failure (DNS,
         refused, reset, timeout), which is transient and may be everyone's (an outage)."""
-        source_id = failure.request.meta["source_id"]
+        source_id = failure.request.meta["source_id"]  # type: ignore[attr-defined]  # Scrapy's
         poll = self.polls[source_id]
-        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        error = f"{getattr(failure.type, '__name__', 'Error')}: {failure.getErrorMessage()}"
         poll.duration_ms = poll.elapsed_ms()
         if failure.check(IgnoreRequest):
             poll.fail(error, "hard", status="blocked")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from parsel import Selector
 from scrapy.http import Response
-from scrapy.selector import Selector
 
 from monitor import dates, text
 from monitor.config import Selectors, Source
@@ -30,11 +30,12 @@ class ListingSpider(MonitorSpider):
         seen: set[str] = set()
         for row in rows:
             try:
-                url = response.urljoin(row["link"])
+                url = response.urljoin(row["link"] or "")
             except ValueError:  # "http://[::1" and the like: one skipped row, not a failed poll
                 self.logger.warning("event=entry_skipped source=%s url=%r", source.id, row["link"])
                 continue
-            if url in seen or not row.get("title"):
+            title = row.get("title")
+            if url in seen or not title:
                 continue  # thumbnail anchors repeat the title link with no text
             if urlsplit(url).scheme not in ("http", "https"):
                 continue  # javascript:, mailto: and the like are never fetched or archived
@@ -42,7 +43,7 @@ class ListingSpider(MonitorSpider):
             yield self.article(
                 source,
                 url,
-                row["title"],
+                title,
                 summary=row.get("summary") or "",
                 published=dates.parse_local(row.get("date"), source.date_format),
             )

@@ -1026,7 +1026,7 @@ def _months(db: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
-    from monitor.archive import stories
+    from monitor.archive import regroup
 
     db = archive.open_archive(build_archive(tmp_path / "archive.db"))
     first = _stored(db)
@@ -1036,7 +1036,7 @@ def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
     assert kept == fresh and kept
     # Regrouping every story, dropping an article's figures, marking parts and restatements,
     # renaming a source and a correction to a title all flow through.
-    stories.restory(db)
+    regroup.restory(db)
     with archive.write(db):
         db.execute("DELETE FROM figures WHERE metric = 'cash_seized_gbp'")
         db.execute("UPDATE figures SET part_of = (SELECT MIN(id) FROM figures) WHERE id IN"

@@ -11,7 +11,7 @@ import pytest
 from sqlite_utils import Database
 
 from monitor import archive, config, dedupe
-from monitor.archive import stories
+from monitor.archive import regroup
 from monitor.items import METRICS, Article, Entry, Figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,11 +271,11 @@ def test_restory_is_idempotent_and_keeps_story_ids(db: Database) -> None:
     )
     before = {r["id"]: r["story_id"] for r in db["articles"].rows}
     stories_before = list(db["stories"].rows)
-    first = stories.restory(db)
+    first = regroup.restory(db)
     assert {r["id"]: r["story_id"] for r in db["articles"].rows} == before
     assert list(db["stories"].rows) == stories_before
     assert first["moved"] == 0 and first["stories"] == 2
-    second = stories.restory(db)
+    second = regroup.restory(db)
     assert second == first
     assert db["stories"].get(story(db, origin))["article_count"] == 3
 
@@ -291,25 +291,34 @@ def split_copy(db: Database) -> tuple[int, int]:
 
 def test_restory_regroups_after_a_wrong_grouping(db: Database) -> None:
     origin, copy = split_copy(db)
-    result = stories.restory(db)
+    result = regroup.restory(db)
     assert story(db, copy) == story(db, origin)
     assert result["moved"] == 1 and result["stories_removed"] == 1
     assert [(m.article_id, m.before, m.after) for m in result.moves] == [
         (copy, 99, story(db, origin))
     ]
     assert result.moves[0].url.startswith("https://www.kent-online.co.uk/news/crime/")
-    assert stories.restory(db).moves == []
+    assert regroup.restory(db).moves == []
     assert not db["stories"].count_where("id = 99")
 
 
-def test_merged_figures_prefer_the_origin(db: Database) -> None:
+def test_story_figures_prefer_the_origin(db: Database) -> None:
+    """One home for "a story's figures": the story_figures table (kept by triggers) takes each
+    metric from the origin when it has it, whichever copy was archived first."""
     copy = press_copy(db, day="2024-10-14")
-    db.execute("UPDATE figures SET value = 40 WHERE article_id = ? AND metric = 'arrests'", [copy])
+    with archive.write(db):
+        db.execute(
+            "UPDATE figures SET value = 40 WHERE article_id = ? AND metric = 'arrests'", [copy]
+        )
     origin = release(db, day="2024-10-15")
-    merged = stories.merged_figures(db, story(db, origin))
-    arrests = [f for f in merged if f["metric"] == "arrests"]
-    assert [(f["value"], f["article_id"]) for f in arrests] == [(38.0, origin)]
-    assert len(merged) == 5
+    rows = db.execute(
+        "SELECT sf.metric, sf.value, f.article_id FROM story_figures sf"
+        " JOIN figures f ON f.id = sf.figure_id WHERE sf.story_id = ?",
+        [story(db, origin)],
+    ).fetchall()
+    assert [(v, a) for m, v, a in rows if m == "arrests"] == [(38.0, origin)]
+    assert {a for _, _, a in rows} == {origin}
+    assert len(rows) == 5
 
 
 def test_placement_queries_the_key_index(db: Database) -> None:
@@ -387,7 +396,7 @@ def test_a_repeated_pledge_restates_the_story_that_announced_it(db: Database) ->
         "UPDATE figures SET qualifier = 'up_to' WHERE article_id = ? AND metric = 'funding_gbp'",
         [later],
     )
-    stories.restory(db)  # qualifiers changed behind placement's back: re-link
+    regroup.restory(db)  # qualifiers changed behind placement's back: re-link
     assert story(db, pledge) != story(db, later)
     first = db.execute("SELECT id FROM figures WHERE article_id = ?", [pledge]).fetchone()[0]
     rows = {r["metric"]: r["restates"] for r in db["figures"].rows_where("article_id = ?", [later])}
@@ -526,3 +535,21 @@ def test_an_undated_copy_is_placed_at_its_fetch_time_and_joins(db: Database) -> 
     copy = db.execute("SELECT id, published FROM articles WHERE url = ?", [entry.url]).fetchone()
     assert copy[1] == "2024-10-17T08:00:00+00:00"
     assert story(db, copy[0]) == story(db, origin)
+
+
+def test_an_archive_from_before_the_key_index_is_indexed_on_upgrade(tmp_path: Path) -> None:
+    """Migration m006 only creates `story_keys`; the live story code fills it for the articles
+    already archived, once, right after the migration (so a migration runs no live rules)."""
+    path = tmp_path / "old.db"
+    db = archive.open_archive(path)
+    archive.sync_sources(db, config.parse(CONFIG))
+    origin = release(db)
+    posted = db.execute("SELECT COUNT(*) FROM story_keys").fetchone()[0]
+    assert posted >= dedupe.BANDS
+    with archive.write(db):  # back to an archive written before m006
+        db.execute("DROP TABLE story_keys")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_story_keys_index'")
+    db.conn.close()
+    again = archive.open_archive(path)
+    assert again.execute("SELECT COUNT(*) FROM story_keys").fetchone()[0] == posted
+    assert story(again, press_copy(again)) == story(again, origin)  # placement finds it

@@ -1,19 +1,24 @@
 """Storage: the only code that writes SQL to the archive (open, migrate, write, stories).
 
 Callers use ``from monitor import archive`` and the names re-exported here; the modules are
-``store`` (sources, runs, polls, articles, figures), ``schema`` (migrations and views) and
-``stories`` (story placement and its key index).
+``db`` (connect, the write transaction, snapshots; imports nothing else here), ``schema``
+(migrations and the SQL of views and derived tables), ``stories`` (story placement and its key
+index), ``regroup`` (`monitor restory`), ``restated``, ``versions``, ``backfill_state`` and
+``store`` (sources, runs, polls, articles, figures; opens and upgrades an archive).
 """
 
+from monitor.archive.db import now_iso, snapshot, write
 from monitor.archive.store import (
     add_run_counts,
+    article_identities,
     cached_robots,
     close_abandoned_runs,
     due_source_ids,
     finish_run,
     is_archived,
-    now_iso,
+    newest_article_id,
     open_archive,
+    poll_recorded,
     record_poll,
     reextract,
     run_counts,
@@ -24,7 +29,6 @@ from monitor.archive.store import (
     start_run,
     store_robots,
     sync_sources,
-    write,
 )
 from monitor.archive.versions import revisit
 from monitor.errors import ArchiveError
@@ -32,13 +36,16 @@ from monitor.errors import ArchiveError
 __all__ = [
     "ArchiveError",
     "add_run_counts",
+    "article_identities",
     "cached_robots",
     "close_abandoned_runs",
     "due_source_ids",
     "finish_run",
     "is_archived",
+    "newest_article_id",
     "now_iso",
     "open_archive",
+    "poll_recorded",
     "record_poll",
     "reextract",
     "revisit",
@@ -46,6 +53,7 @@ __all__ = [
     "run_row",
     "run_status",
     "save_article",
+    "snapshot",
     "source_state",
     "start_run",
     "store_robots",

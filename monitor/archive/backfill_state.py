@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 
 from sqlite_utils import Database
 
-from monitor.archive.store import now_iso, write
+from monitor.archive.db import now_iso, write
 
 
 @dataclass

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from monitor import dedupe
 from monitor.archive import restated
+from monitor.archive.db import table, write
 from monitor.archive.stories import _choose, _day, _Groups, _key_of, _post, refresh_story
 
 
@@ -49,8 +50,6 @@ class Restory:
 
 def restory(db: Database) -> Restory:
     """Rebuild the key index and every story's grouping over the whole archive, idempotently."""
-    from monitor.archive.store import write  # store imports this module
-
     with write(db):
         old = {
             int(a): int(s)
@@ -107,21 +106,21 @@ def _write_groups(
     existing = {int(r[0]) for r in db.execute("SELECT id FROM stories")}
     wanted = set(final.values())
     for sid in sorted(wanted - existing):
-        db["stories"].insert({"id": sid, "article_count": 0})
+        table(db, "stories").insert({"id": sid, "article_count": 0})
     changed: dict[int, int | None] = {}
     for article_id, group in memory.items():
         sid = final[group]
         if old.get(article_id) != sid:
             changed[article_id] = sid
-            db["articles"].update(article_id, {"story_id": sid})
+            table(db, "articles").update(article_id, {"story_id": sid})
         db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [sid, article_id])
     for article_id in [a for a in old if a not in memory]:  # no longer relevant: no story
         changed[article_id] = None
-        db["articles"].update(article_id, {"story_id": None})
+        table(db, "articles").update(article_id, {"story_id": None})
         db.execute("UPDATE figures SET story_id = NULL WHERE article_id = ?", [article_id])
     removed = existing - wanted
     for sid in sorted(removed):
-        db["stories"].delete(sid)
+        table(db, "stories").delete(sid)
     for sid in sorted(wanted):
         refresh_story(db, sid)
     restated.remark_all(db)

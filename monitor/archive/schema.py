@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from monitor.archive.db import table
+
 migrations = Migrations("monitor")
 
 
 @migrations()
 def m001_create_sources(db: Database) -> None:
-    db["sources"].create(
+    table(db, "sources").create(
         {
             "id": str,
             "name": str,
@@ -39,7 +41,7 @@ def m001_create_sources(db: Database) -> None:
 
 @migrations()
 def m002_create_runs_and_polls(db: Database) -> None:
-    db["runs"].create(
+    table(db, "runs").create(
         {
             "id": int,
             "started_at": str,
@@ -68,7 +70,7 @@ def m002_create_runs_and_polls(db: Database) -> None:
             )
         },
     )
-    db["polls"].create(
+    table(db, "polls").create(
         {
             "id": int,
             "run_id": int,
@@ -83,12 +85,12 @@ def m002_create_runs_and_polls(db: Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
     )
-    db["polls"].create_index(["source_id", "id"])
+    table(db, "polls").create_index(["source_id", "id"])
 
 
 @migrations()
 def m003_create_stories_articles_figures(db: Database) -> None:
-    db["stories"].create(
+    table(db, "stories").create(
         {
             "id": int,
             "title": str,
@@ -100,8 +102,8 @@ def m003_create_stories_articles_figures(db: Database) -> None:
         },
         pk="id",
     )
-    db["stories"].create_index(["first_published"])
-    db["articles"].create(
+    table(db, "stories").create_index(["first_published"])
+    table(db, "articles").create(
         {
             "id": int,
             "url": str,
@@ -124,12 +126,12 @@ def m003_create_stories_articles_figures(db: Database) -> None:
         pk="id",
         foreign_keys=[("source_id", "sources", "id"), ("story_id", "stories", "id")],
     )
-    db["articles"].create_index(["url"], unique=True)
-    db["articles"].create_index(["source_id", "guid"])
-    db["articles"].create_index(["content_hash"])
-    db["articles"].create_index(["story_id"])
-    db["articles"].enable_fts(["title", "body"], create_triggers=True)
-    db["figures"].create(
+    table(db, "articles").create_index(["url"], unique=True)
+    table(db, "articles").create_index(["source_id", "guid"])
+    table(db, "articles").create_index(["content_hash"])
+    table(db, "articles").create_index(["story_id"])
+    table(db, "articles").enable_fts(["title", "body"], create_triggers=True)
+    table(db, "figures").create(
         {
             "id": int,
             "article_id": int,
@@ -147,8 +149,8 @@ def m003_create_stories_articles_figures(db: Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("story_id", "stories", "id")],
     )
-    db["figures"].create_index(["article_id"])
-    db["figures"].create_index(["story_id", "metric"])
+    table(db, "figures").create_index(["article_id"])
+    table(db, "figures").create_index(["story_id", "metric"])
 
 
 STORY_FIGURES = """
@@ -220,9 +222,8 @@ def m006_story_keys_index(db: Database) -> None:
         " article_id INTEGER NOT NULL REFERENCES articles(id),"
         " PRIMARY KEY (key, day, article_id)) WITHOUT ROWID"
     )
-    from monitor.archive import stories  # derived data: index the articles already archived
-
-    stories.index_existing(db)
+    # The articles already archived are indexed by the live story code right after this
+    # migration (monitor.archive.store.REFILL_AFTER), not from here: a migration is frozen.
 
 
 SOURCE_HEALTH_V2 = """
@@ -248,14 +249,14 @@ FROM sources s
 def m007_sources_ttl_and_quiet_since_first_success(db: Database) -> None:
     # The feed's own <ttl> is remembered across 304s; a source that never had a new item counts
     # its quiet days from its first successful poll, not from the latest one.
-    db["sources"].add_column("ttl_seconds", int)
+    table(db, "sources").add_column("ttl_seconds", int)
     db.create_view("source_health", SOURCE_HEALTH_V2, replace=True)
 
 
 @migrations()
 def m008_robots_cache(db: Database) -> None:
     # robots.txt per host, kept a day, so frequent cycles do not re-ask every host every time.
-    db["robots"].create(
+    table(db, "robots").create(
         {"netloc": str, "status": int, "body": bytes, "fetched_at": str}, pk="netloc"
     )
 
@@ -263,7 +264,7 @@ def m008_robots_cache(db: Database) -> None:
 @migrations()
 def m009_articles_run_index(db: Database) -> None:
     # Closing a run counts its articles; without this each cycle scanned the whole archive.
-    db["articles"].create_index(["run_id"])
+    table(db, "articles").create_index(["run_id"])
 
 
 @migrations()
@@ -281,12 +282,12 @@ def m010_round_two_contract(db: Database) -> None:
         ("restates", int),
         ("rule", str),
     ):
-        db["figures"].add_column(col, typ)
-    db["figures"].create_index(["force", "metric"])
-    db["articles"].add_column("published_date", str)  # the writer fills it (Europe/London)
-    db["sources"].add_column("verified", int)  # config `verified:` (URL from a pattern)
-    db["sources"].add_column("tls_verify", int)  # config `tls_verify:` (0: opted out)
-    db["forces"].create(
+        table(db, "figures").add_column(col, typ)
+    table(db, "figures").create_index(["force", "metric"])
+    table(db, "articles").add_column("published_date", str)  # the writer fills it (Europe/London)
+    table(db, "sources").add_column("verified", int)  # config `verified:` (URL from a pattern)
+    table(db, "sources").add_column("tls_verify", int)  # config `tls_verify:` (0: opted out)
+    table(db, "forces").create(
         {
             "code": str,
             "name": str,
@@ -297,7 +298,7 @@ def m010_round_two_contract(db: Database) -> None:
         },
         pk="code",
     )
-    db["article_versions"].create(
+    table(db, "article_versions").create(
         {
             "id": int,
             "article_id": int,
@@ -314,7 +315,7 @@ def m010_round_two_contract(db: Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_versions"].create_index(["article_id", "version"], unique=True)
+    table(db, "article_versions").create_index(["article_id", "version"], unique=True)
 
 
 # One row per counted figure of each story: story_figures' choice of article (the origin's
@@ -444,8 +445,8 @@ def m011_figure_series_view(db: Database) -> None:
     # and the feed entry's date as last seen, so a later `updated` time is noticed as a change.
     import hashlib
 
-    db["articles"].add_column("text_sha256", str)
-    db["articles"].add_column("entry_updated", str)
+    table(db, "articles").add_column("text_sha256", str)
+    table(db, "articles").add_column("entry_updated", str)
     for article_id, body, summary in db.execute(
         "SELECT id, body, summary FROM articles"
     ).fetchall():
@@ -461,7 +462,7 @@ def m012_coverage_view(db: Database) -> None:
     # source that never succeeded shown as 'never succeeded' rather than 'ok' with score 0, and
     # the per-force `coverage` view that tells "no announcements" from "not watched". The index
     # answers "latest relevant article of a source" without reading its other articles.
-    db["sources"].add_column("force_code", str)
+    table(db, "sources").add_column("force_code", str)
     db.execute(
         "UPDATE sources SET force_code = (SELECT f.code FROM forces f, json_each(f.aliases) j"
         " WHERE f.kind = 'force' AND lower(j.value) = lower(sources.force) LIMIT 1)"
@@ -549,9 +550,9 @@ DERIVED_INDEXES = {
 def refresh_stories_sql(ids: str) -> str:
     """Statements that recompute both derived tables for the stories whose ids `ids` selects."""
     out = []
-    for table, rows in (("story_figures", STORY_FIGURES_ROWS), ("story_copies", STORY_COPIES_ROWS)):
-        out.append(f"DELETE FROM {table} WHERE story_id IN ({ids});")
-        out.append(f"INSERT INTO {table} {rows.format(ids=ids)};")
+    for name, rows in (("story_figures", STORY_FIGURES_ROWS), ("story_copies", STORY_COPIES_ROWS)):
+        out.append(f"DELETE FROM {name} WHERE story_id IN ({ids});")
+        out.append(f"INSERT INTO {name} {rows.format(ids=ids)};")
     return "\n".join(out)
 
 
@@ -606,11 +607,11 @@ DERIVED_TRIGGERS = [
 
 @migrations()
 def m013_story_tables_kept_by_triggers(db: Database) -> None:
-    for table, columns in DERIVED_COLUMNS.items():
-        db.execute(f"DROP VIEW IF EXISTS {table}")
-        db.execute(f"CREATE TABLE {table} ({columns})")
-        for cols in DERIVED_INDEXES[table]:
-            db[table].create_index(cols)
+    for name, columns in DERIVED_COLUMNS.items():
+        db.execute(f"DROP VIEW IF EXISTS {name}")
+        db.execute(f"CREATE TABLE {name} ({columns})")
+        for cols in DERIVED_INDEXES[name]:
+            table(db, name).create_index(cols)
     for statement in refresh_stories_sql("SELECT id FROM stories").split(";\n"):
         db.execute(statement.rstrip(";"))
     for name, event, when, ids in DERIVED_TRIGGERS:
@@ -622,10 +623,10 @@ def m013_story_tables_kept_by_triggers(db: Database) -> None:
         "CREATE INDEX story_copies_newest_first ON story_copies"
         " (first_published DESC, story_id DESC, is_origin DESC, published, article_id)"
     )
-    db["stories"].create_index(["first_seen"], if_not_exists=True)
-    db["articles"].create_index(["source_id", "relevant"], if_not_exists=True)
+    table(db, "stories").create_index(["first_seen"], if_not_exists=True)
+    table(db, "articles").create_index(["source_id", "relevant"], if_not_exists=True)
     # Facet and filter columns of the raw tables people browse.
-    for table, col in (
+    for name, col in (
         ("articles", "publisher"),
         ("articles", "relevant"),
         ("articles", "published"),
@@ -634,7 +635,7 @@ def m013_story_tables_kept_by_triggers(db: Database) -> None:
         ("figures", "qualifier"),
         ("figures", "unit"),
     ):
-        db[table].create_index([col], if_not_exists=True)
+        table(db, name).create_index([col], if_not_exists=True)
 
 
 # m013b: figures_by_month read a GROUP BY over every counted figure (a 180 ms scan at 170k
@@ -691,7 +692,9 @@ def m013b_figure_months(db: Database) -> None:
         " figures INTEGER NOT NULL DEFAULT 0, total NUMERIC NOT NULL DEFAULT 0,"
         " approximate INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (month, metric, scope, unit))"
     )
-    db["story_figures"].create_index(["story_id", "metric", "scope", "unit", "published_date"])
+    table(db, "story_figures").create_index(
+        ["story_id", "metric", "scope", "unit", "published_date"]
+    )
     for name, body in FIGURE_MONTHS_TRIGGERS.items():
         db.execute(f"CREATE TRIGGER derived_{name} {body}")
     keys = ", ".join(f"{k.format(r='sf')} AS {col}" for col, k in _MONTH_KEY.items())
@@ -708,8 +711,8 @@ def m013c_story_figures_force_indexes(db: Database) -> None:
     # A force's figures stream in date order (force_figures stops at Datasette's row cap instead
     # of sorting every figure of the force), and the dashboard's force filter reads story ids
     # from the index alone.
-    db["story_figures"].create_index(["force", "first_published", "story_id", "metric"])
-    db["story_figures"].create_index(["force", "story_id"])
+    table(db, "story_figures").create_index(["force", "first_published", "story_id", "metric"])
+    table(db, "story_figures").create_index(["force", "story_id"])
 
 
 @migrations()
@@ -726,7 +729,7 @@ def m016_backfill_cursors(db: Database) -> None:
     # `monitor backfill` keeps one cursor per source: the window it walks, the next listing page
     # (or child sitemap) to read, the oldest date reached, and whether the walk is done, so an
     # interrupted walk continues where it left off and a finished one is not walked again.
-    db["backfill_cursors"].create(
+    table(db, "backfill_cursors").create(
         {
             "source_id": str,
             "preset": str,
@@ -759,4 +762,4 @@ def m014_story_facts_and_restates_lookup(db: Database) -> None:
     # placement compares candidates without re-reading their text; derived data, refilled by
     # placement and `monitor restory`. The figures index serves the `restates` lookup.
     db.execute(STORY_FACTS_DDL)
-    db["figures"].create_index(["metric", "value"], if_not_exists=True)
+    table(db, "figures").create_index(["metric", "value"], if_not_exists=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,29 +13,36 @@ from sqlite_utils import Database
 
 from monitor import forces, health
 from monitor.archive import stories, versions
+from monitor.archive.db import connect, insert, now_iso, table, tune, write
 from monitor.archive.schema import migrations
 from monitor.attribution import ArticleContext
 from monitor.config import Config
-from monitor.dates import uk_date, utc_iso
+from monitor.dates import uk_date
 from monitor.errors import ArchiveError
 from monitor.items import Article, Figure
 from monitor.poll import Poll
 
-now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
+# Derived data that a migration's new table needs filled from the rows already archived. The
+# migration only creates the table (migrations never run live rules: they are frozen, the
+# rules are not); the live code fills it here, once, right after the migration is applied.
+REFILL_AFTER: dict[str, Callable[[Database], object]] = {
+    "m006_story_keys_index": stories.index_existing,
+}
 
 
 def open_archive(path: str | Path, *, migrate: bool = True) -> Database:
     """Open (and create or upgrade) an archive in WAL mode with a busy timeout."""
     try:
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        db = Database(conn)
+        db = connect(path)
         _refuse_foreign_or_newer(db, path)  # before the WAL pragma, which already writes
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
+        tune(db)
         if migrate:
+            pending = [m.name for m in migrations.pending(db)]
             migrations.apply(db)
+            for name in pending:
+                if refill := REFILL_AFTER.get(name):
+                    with write(db):
+                        refill(db)
             _sync_forces(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path}: cannot use archive: {exc}") from None
@@ -85,20 +91,7 @@ def _sync_forces(db: Database) -> None:
     if have != sorted(tuple(r.values()) for r in rows):
         with write(db):
             db.execute("DELETE FROM forces")
-            db["forces"].insert_all(rows)
-
-
-@contextmanager
-def write(db: Database) -> Iterator[Database]:
-    """One immediate transaction: writers queue on the lock up front instead of deadlocking."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-        db.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:  # also a failed COMMIT (disk full): never leave it open
-            db.conn.rollback()
-        raise
+            table(db, "forces").insert_all(rows)
 
 
 def sync_sources(db: Database, cfg: Config) -> None:
@@ -121,7 +114,9 @@ def sync_sources(db: Database, cfg: Config) -> None:
             }
             row["tls_verify"] = int(src.tls_verify)  # an opt-out is recorded and shown in health
             existing = (
-                db["sources"].get(src.id) if db["sources"].count_where("id = ?", [src.id]) else None
+                table(db, "sources").get(src.id)
+                if table(db, "sources").count_where("id = ?", [src.id])
+                else None
             )
             adopted = (existing or {}).get("redirects_seen") or 0
             if adopted < health.REDIRECTS_TO_ADOPT:
@@ -132,10 +127,10 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 row["status"] = "disabled"
             elif existing["status"] == "disabled":
                 row["status"] = "ok"
-            db["sources"].upsert(row, pk="id")
-        for row in db.query("SELECT id FROM sources WHERE enabled = 1"):
-            if row["id"] not in configured:
-                db["sources"].update(row["id"], {"enabled": 0, "status": "disabled"})
+            table(db, "sources").upsert(row, pk="id")
+        for (source_id,) in db.execute("SELECT id FROM sources WHERE enabled = 1"):
+            if source_id not in configured:
+                table(db, "sources").update(source_id, {"enabled": 0, "status": "disabled"})
 
 
 def due_source_ids(db: Database, when: datetime | None = None) -> list[str]:
@@ -159,16 +154,14 @@ def next_poll(db: Database) -> tuple[str | None, str | None]:
 
 def source_state(db: Database, source_id: str) -> dict[str, Any]:
     """The stored row for a source (validators, URL in use)."""
-    return dict(db["sources"].get(source_id))
+    return dict(table(db, "sources").get(source_id))
 
 
 def start_run(db: Database, trigger: str) -> int:
     """A new row in `runs`; its id ties the cycle's polls and articles together."""
     with write(db):
-        return int(
-            db["runs"]
-            .insert({"started_at": now_iso(), "trigger": trigger, "status": "running"})
-            .last_pk
+        return insert(
+            db, "runs", {"started_at": now_iso(), "trigger": trigger, "status": "running"}
         )
 
 
@@ -180,7 +173,7 @@ def close_abandoned_runs(db: Database, *, backfill: bool = False) -> None:
     running = [r[0] for r in db.execute(f"SELECT id FROM runs WHERE status = 'running' AND {kind}")]
     with write(db):
         for run_id in running:
-            db["runs"].update(
+            table(db, "runs").update(
                 run_id, {**run_counts(db, run_id), "status": "killed", "finished_at": now_iso()}
             )
 
@@ -207,7 +200,7 @@ def run_counts(db: Database, run_id: int) -> dict[str, int]:
         " WHERE b.story_id = a.story_id AND b.run_id < ?)",
         [run_id, run_id],
     ).fetchone()[0]
-    kept = db["runs"].get(run_id)
+    kept = table(db, "runs").get(run_id)
     # Counters the tables cannot see stay as counted: pages fetched and not archived, and the
     # sources a backfill walked (it writes no polls rows). The tables win where counters lag.
     return {
@@ -232,7 +225,7 @@ def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
 
 def run_row(db: Database, run_id: int) -> dict[str, Any]:
     """One run's row, with the counters its crawlers added."""
-    return dict(db["runs"].get(run_id))
+    return dict(table(db, "runs").get(run_id))
 
 
 def run_status(row: dict[str, Any], finished: bool = True) -> str:
@@ -249,22 +242,39 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     in a run can be merged into another before it ends; an interrupted run's counters lag)."""
     counts = run_counts(db, run_id)
     with write(db):
-        db["runs"].update(run_id, {**counts, "finished_at": now_iso(), "status": status})
-    return dict(db["runs"].get(run_id))
+        table(db, "runs").update(run_id, {**counts, "finished_at": now_iso(), "status": status})
+    return dict(table(db, "runs").get(run_id))
 
 
 def record_poll(db: Database, run_id: int, source_id: str, poll: Poll) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
     # never sent (the cycle ended first): the poll is kept, the source is untouched and still due
-    src = db["sources"].get(source_id)
+    src = table(db, "sources").get(source_id)
     if not poll.unreached:
         health.flag_empty_listing(src, poll)  # mutates the poll, so its row records it too
     update = {} if poll.unreached else health.after_poll(src, poll.as_result(), when)
     with write(db):
         if update:
-            db["sources"].update(source_id, update)
-        db["polls"].insert(poll.as_row(run_id, source_id, now_iso(when)))
+            table(db, "sources").update(source_id, update)
+        table(db, "polls").insert(poll.as_row(run_id, source_id, now_iso(when)))
+
+
+def poll_recorded(db: Database, run_id: int, source_id: str) -> bool:
+    """Whether this run already has this source's poll (a replayed message must not count it
+    twice, nor move the source's health twice)."""
+    sql = "SELECT 1 FROM polls WHERE run_id = ? AND source_id = ?"
+    return db.execute(sql, [run_id, source_id]).fetchone() is not None
+
+
+def newest_article_id(db: Database) -> int:
+    """The highest article id: with the file's path, the scale-out archived-set's mark."""
+    return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
+
+
+def article_identities(db: Database) -> Iterator[tuple[str, str, str | None]]:
+    """(url, source_id, guid) of every archived article, streamed, to seed the archived set."""
+    yield from db.execute("SELECT url, source_id, guid FROM articles")
 
 
 def is_archived(db: Database, url: str, source_id: str, guid: str | None) -> bool:
@@ -289,31 +299,29 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
         if existing:  # seen again: a correction or a better copy is kept as a version
             rows = _figure_rows(existing[0], None, art.figures, extractor) if art.relevant else []
             return versions.revise(db, existing[0], art, rows, _insert_figures)
-        article_id = int(
-            db["articles"]
-            .insert(
-                {
-                    "url": e.url,
-                    "original_url": e.original_url,
-                    "source_id": e.source_id,
-                    "guid": e.guid,
-                    "publisher": e.publisher,
-                    "title": e.title,
-                    "summary": e.summary,
-                    "body": body,
-                    "published": published,
-                    "published_date": uk_date(published),
-                    "fetched_at": art.fetched_at,
-                    "http_status": art.http_status,
-                    "content_hash": art.content_hash,
-                    "relevant": int(art.relevant),
-                    "matched_terms": json.dumps(art.matched_terms),
-                    "run_id": run_id,
-                    "entry_updated": e.published,
-                    "text_sha256": versions.text_sha256(body, e.summary),
-                }
-            )
-            .last_pk
+        article_id = insert(
+            db,
+            "articles",
+            {
+                "url": e.url,
+                "original_url": e.original_url,
+                "source_id": e.source_id,
+                "guid": e.guid,
+                "publisher": e.publisher,
+                "title": e.title,
+                "summary": e.summary,
+                "body": body,
+                "published": published,
+                "published_date": uk_date(published),
+                "fetched_at": art.fetched_at,
+                "http_status": art.http_status,
+                "content_hash": art.content_hash,
+                "relevant": int(art.relevant),
+                "matched_terms": json.dumps(art.matched_terms),
+                "run_id": run_id,
+                "entry_updated": e.published,
+                "text_sha256": versions.text_sha256(body, e.summary),
+            },
         )
         figures = _figure_rows(article_id, None, art.figures, extractor) if art.relevant else []
         _insert_figures(db, figures)
@@ -356,7 +364,7 @@ def _insert_figures(db: Database, rows: list[dict[str, Any]]) -> None:
     """Insert one article's figures, turning each `part_of` list index into the total's row id."""
     ids: list[int] = []
     for row in rows:
-        ids.append(int(db["figures"].insert({**row, "part_of": None}).last_pk))
+        ids.append(insert(db, "figures", {**row, "part_of": None}))
     for row, fid in zip(rows, ids, strict=True):
         idx = row["part_of"]
         if isinstance(idx, int) and 0 <= idx < len(ids) and ids[idx] != fid:
@@ -396,7 +404,7 @@ def reextract(
     ]
     for article_id in ids:
         report["articles"] += 1
-        art = db["articles"].get(article_id)
+        art = table(db, "articles").get(article_id)
         old = list(db["figures"].rows_where("article_id = ?", [article_id]))
         found = extract(art["body"])
         if attribute is not None:
@@ -425,7 +433,7 @@ def cached_robots(db: Database, netloc: str, max_age: int) -> bytes | None:
 def store_robots(db: Database, netloc: str, status: int, body: bytes) -> None:
     """Remember a host's robots.txt (the body as served; a 404 means no rules)."""
     with write(db):
-        db["robots"].upsert(
+        table(db, "robots").upsert(
             {"netloc": netloc, "status": status, "body": body, "fetched_at": now_iso()},
             pk="netloc",
         )

@@ -26,17 +26,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlite_utils import Database
 
 from monitor import dedupe
 from monitor.archive import restated
+from monitor.archive.db import insert, table
 from monitor.dates import utc_iso
 from monitor.items import Article
-
-if TYPE_CHECKING:
-    from monitor.archive.regroup import Restory
 
 STORY_WINDOW_DAYS = 14  # a trade-press copy can come a fortnight after the release
 MAX_CANDIDATES = 24  # verify at most this many articles, best-connected first
@@ -325,13 +323,13 @@ def place(db: Database, article_id: int, art: Article, published: str) -> tuple[
     for orphan in orphans:  # headline-only items that arrived before the article they carry
         db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [story_id, orphan])
         db.execute("UPDATE figures SET story_id = ? WHERE story_id = ?", [story_id, orphan])
-        db["stories"].delete(orphan)
+        table(db, "stories").delete(orphan)
     created = story_id is None
     if story_id is None:
-        story_id = int(
-            db["stories"]
-            .insert({"title": art.entry.title, "first_published": published, "article_count": 0})
-            .last_pk
+        story_id = insert(
+            db,
+            "stories",
+            {"title": art.entry.title, "first_published": published, "article_count": 0},
         )
     db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
     db.execute("UPDATE figures SET story_id = ? WHERE article_id = ?", [story_id, article_id])
@@ -340,44 +338,8 @@ def place(db: Database, article_id: int, art: Article, published: str) -> tuple[
     return story_id, created
 
 
-def restory(db: Database) -> Restory:
-    """Re-group the whole archive with the current rules (see monitor.archive.regroup)."""
-    from monitor.archive.regroup import restory as run
-
-    return run(db)
-
-
-def merged_figures(db: Database, story_id: int) -> list[dict[str, Any]]:
-    """A story's figures, one set per metric: the origin's where it has the metric, else the
-    best-ranked copy's (official before press, then earliest); repeated values dropped."""
-    rows = db.execute(
-        "SELECT f.*, a.id = st.origin_article_id AS is_origin FROM figures f"
-        " JOIN articles a ON a.id = f.article_id JOIN stories st ON st.id = f.story_id"
-        " LEFT JOIN sources s ON s.id = a.source_id WHERE f.story_id = ?"
-        " ORDER BY is_origin DESC, CASE WHEN s.kind IN ('police', 'gov') THEN 0 ELSE 1 END,"
-        " a.published, a.id, f.id",
-        [story_id],
-    )
-    cols = [d[0] for d in rows.description]
-    chosen: dict[str, int] = {}
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for values in rows.fetchall():
-        fig = dict(zip(cols, values, strict=True))
-        owner = chosen.setdefault(fig["metric"], fig["article_id"])
-        ident = (fig["metric"], fig["value"], fig["unit"], fig["scope"])
-        if owner != fig["article_id"] or ident in seen:
-            continue
-        seen.add(ident)
-        out.append(fig)
-    return out
-
-
 def index_existing(db: Database) -> int:
-    """Post every relevant article's keys without regrouping (the migration's backfill)."""
-    from monitor.archive.schema import STORY_FACTS_DDL  # m006 runs this before m014 exists
-
-    db.execute(STORY_FACTS_DDL)
+    """Post every relevant article's keys without regrouping (filled after migration m006)."""
     ids = [int(r[0]) for r in db.execute("SELECT id FROM articles WHERE relevant = 1 ORDER BY id")]
     for start in range(0, len(ids), 500):
         for article_id, key in _keys(db, ids[start : start + 500]).items():

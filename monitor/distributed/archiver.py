@@ -44,8 +44,7 @@ class ArchiverRunning(Exception):
 
 def archive_mark(db: Database, db_path: str | Path) -> str:
     """Which archive, and its newest article id: the set is current when the marks agree."""
-    max_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0]
-    return f"{Path(db_path).resolve()}#{max_id}"
+    return f"{Path(db_path).resolve()}#{archive.newest_article_id(db)}"
 
 
 def seed_archived(server: Any, db: Database, db_path: str | Path) -> bool:
@@ -57,7 +56,7 @@ def seed_archived(server: Any, db: Database, db_path: str | Path) -> bool:
     tmp = Keys.archived + ":building"
     server.delete(tmp)
     batch: list[str] = []
-    for url, source_id, guid in db.execute("SELECT url, source_id, guid FROM articles"):
+    for url, source_id, guid in archive.article_identities(db):
         batch += archived_members(url, source_id, guid)
         if len(batch) >= 5000:
             server.sadd(tmp, *batch)
@@ -190,19 +189,16 @@ class Archiver:
         msg = codec.loads(raw)
         run_id, source_id = int(msg["run_id"]), msg["source_id"]
         members: list[str] = []
-        stories_new = 0
         for data in msg["articles"]:
             art = codec.article_from_dict(data)
             counts = archive.save_article(self.db, art, run_id, msg["extractor"])
             self.totals.update(counts)
-            stories_new += counts["stories_new"]
             members += archived_members(art.entry.url, art.entry.source_id, art.entry.guid)
         pipe = self.server.pipeline(transaction=True)
         if members:
             pipe.sadd(Keys.archived, *members)
         pipe.set(Keys.archived_mark, archive_mark(self.db, self.db_path))
         if self.server.sismember(Keys.runs, run_id):
-            pipe.hincrby(Keys.run(run_id), "stories_new", stories_new)
             pipe.hsetnx(Keys.polls(run_id), source_id, codec.dumps(msg["result"]))
             pipe.srem(Keys.pending(run_id), source_id)
         else:
@@ -239,9 +235,7 @@ class Archiver:
         if tracker.close(answered):  # judged over the whole run, as RunStats does
             log.warning("event=outage run=%s sources=%s", run_id, len(answered))
         for source_id, result in sorted(results.items()):
-            if self.db.execute(
-                "SELECT 1 FROM polls WHERE run_id = ? AND source_id = ?", [run_id, source_id]
-            ).fetchone():
+            if archive.poll_recorded(self.db, run_id, source_id):
                 continue  # recorded before a crash: replaying must not move health twice
             archive.record_poll(self.db, run_id, source_id, result)
         # the counters are taken from the tables (archive.run_counts): a replay adds nothing

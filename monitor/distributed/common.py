@@ -10,7 +10,7 @@ Everything lives under one prefix in one Redis database; one archive per databas
     monitor:results             list   finished polls (result + articles) for the archiver
     monitor:archiver:processing list   the message the archiver is writing (BLMOVE target)
     monitor:runs                set    open run ids
-    monitor:run:<id>            hash   deadline, trigger, stories_new
+    monitor:run:<id>            hash   deadline, trigger
     monitor:run:<id>:pending    set    source ids whose poll has not reached the archiver
     monitor:run:<id>:polls      hash   source id -> poll result (recorded when the run closes)
     monitor:run:<id>:claims     hash   canonical URL -> poll id that may archive it this run

@@ -10,7 +10,8 @@ articles to the archiver once every article of the poll has left the pipeline.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -21,7 +22,11 @@ from spiders.base import MonitorSpider
 from spiders.feed import FeedSpider
 from spiders.listing import ListingSpider
 
-READERS = {"feed": FeedSpider.read, "html": ListingSpider.read}
+# Called with the DistributedSpider as `self`: it carries the state both readers use.
+READERS: dict[str, Callable[[Any, Source, Response], Iterable[Article]]] = {
+    "feed": FeedSpider.read,
+    "html": ListingSpider.read,
+}
 
 
 class DistributedSpider(MonitorSpider):

@@ -44,7 +44,7 @@ from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
 from monitor.distributed.deadletter import dead_letter
 from monitor.items import Article
-from monitor.poll import Poll, poll_finished
+from monitor.poll import Poll, PollingSpider, poll_finished
 
 log = logging.getLogger("monitor")
 
@@ -71,7 +71,7 @@ class WorkerState:
         spider.worker = self  # type: ignore[attr-defined]  # the queue and pipelines find it here
         settings = crawler.settings
         self.crawler = crawler
-        self.spider = spider
+        self.spider: PollingSpider = spider  # type: ignore[assignment]  # a MonitorSpider
         self.server = connect(settings.get("REDIS_URL"))
         self.worker_id = settings.get("MONITOR_WORKER_ID") or default_worker_id()
         self.processing_key = Keys.processing(self.worker_id)
@@ -109,7 +109,7 @@ class WorkerState:
         self.loop.start(max(0.2, self.ttl / 4), now=False)
         # The engine asks the scheduler for work every 5 s when idle; a worker should notice a
         # new cycle sooner than that (one LMOVE per interval).
-        self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = 0.25  # type: ignore[union-attr]
+        self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = 0.25
         log.info("event=worker_start worker=%s max_polls=%s", self.worker_id, self.max_polls)
 
     def beat(self) -> None:
@@ -241,7 +241,7 @@ class Scheduler(RedisScheduler):
         self.queue = ReliableQueue(
             server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer
         )
-        if not self.df:
+        if not self.df:  # type: ignore[has-type]  # scrapy-redis sets it in __init__
             from scrapy.utils.misc import load_object
 
             self.df = load_object(self.dupefilter_cls).from_spider(spider)

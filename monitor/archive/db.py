@@ -1,0 +1,79 @@
+"""The lowest layer of the storage package: connecting, the write transaction, copies.
+
+Everything else in ``monitor/archive/`` writes through :func:`write`, and nothing outside the
+package opens a connection of its own for writing; this module imports no other part of the
+package, so the layers above it (schema, stories, regroup, store) form no circle.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+
+from monitor.dates import utc_iso
+from monitor.errors import ArchiveError
+
+now_iso = utc_iso  # re-exported: pipelines stamp fetch times with it
+
+
+def connect(path: str | Path) -> Database:
+    """A connection in autocommit mode (transactions are explicit, see `write`)."""
+    return Database(sqlite3.connect(str(path), timeout=30, isolation_level=None))
+
+
+def tune(db: Database) -> None:
+    """WAL with a busy timeout, so one writer and many readers (Datasette) share the file."""
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+
+
+def table(db: Database, name: str) -> Table:
+    """`db[name]` typed as a table: sqlite-utils returns `Table | View`, and our writers only
+    ever address tables (a view here is a programming error, said at once)."""
+    found = db[name]
+    if not isinstance(found, Table):
+        raise TypeError(f"{name} is a view, not a table")
+    return found
+
+
+def insert(db: Database, name: str, row: dict[str, Any]) -> int:
+    """Insert one row into table `name` and return its rowid."""
+    pk = table(db, name).insert(row).last_rowid
+    if pk is None:  # sqlite3 always has a rowid after a successful INSERT
+        raise ArchiveError(f"{name}: insert returned no row id")
+    return int(pk)
+
+
+@contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """One immediate transaction: writers queue on the lock up front instead of deadlocking."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:  # also a failed COMMIT (disk full): never leave it open
+            db.conn.rollback()
+        raise
+
+
+def snapshot(db: Database, out: Path) -> None:
+    """A consistent single-file copy (VACUUM INTO) of an open, migrated archive, left in
+    rollback-journal mode: a published, read-only copy needs no -wal/-shm files beside it."""
+    try:
+        db.execute("VACUUM INTO ?", [str(out)])
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{out}: snapshot failed: {exc}") from None
+    copy = sqlite3.connect(str(out))
+    try:
+        copy.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        copy.close()
