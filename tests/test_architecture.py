@@ -1,4 +1,6 @@
-"""The import graph of monitor/ and spiders/ has no cycle (a newcomer can read it bottom-up).
+"""The house rules a newcomer relies on, checked: the import graph of monitor/ and spiders/ has
+no cycle (it can be read bottom-up), library code never imports a spider, and only the storage
+package (monitor/archive/) writes to the archive.
 
 Every module is parsed with ast, imports inside functions included (a lazy import is still a
 dependency), so a cycle cannot hide behind an import moved into a function body.
@@ -7,13 +9,11 @@ dependency), so a cycle cannot hide behind an import moved into a function body.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("monitor", "spiders")
-# Known cycles inside monitor/archive/, fixed separately by the lead (issue 15, item 2): a
-# migration runs live story code (schema -> stories), and story code writes through the store
-# that imports it (stories -> store). Listed edge by edge, so any other cycle fails this test.
 ALLOWED: set[tuple[str, str]] = set()  # no edge is excused: any cycle fails the test
 
 
@@ -125,3 +125,66 @@ def test_library_code_does_not_import_spiders() -> None:
         if v.startswith("monitor") and not v.startswith(runners)
     }
     assert {v: ws for v, ws in leaks.items() if ws} == {}
+
+
+SQL_WRITE = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|VACUUM|BEGIN|COMMIT)\b"
+)  # upper case, as all our SQL is: a docstring saying "Drop entries..." is prose
+# sqlite-utils' writing methods (db["t"].insert(...), table.upsert_all(...), ...)
+TABLE_WRITES = {
+    "insert",
+    "insert_all",
+    "upsert",
+    "upsert_all",
+    "delete_where",
+    "create",
+    "create_index",
+    "add_column",
+    "transform",
+    "enable_fts",
+    "create_view",
+    "executescript",
+}
+# The benchmark archive grower copies rows in bulk on purpose (it builds a synthetic archive of
+# ten years for benchmarks/browse.py and the browser tests, never a user's archive).
+WRITER_EXCEPTIONS = {"monitor.datasette.grow"}
+
+
+def writes_in(path: Path) -> list[str]:
+    """SQL write statements in string literals, and sqlite-utils write calls, in one module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL_WRITE.match(node.value) and " " in node.value.strip():
+                found.append(f"{path.name}:{node.lineno}: {node.value.strip()[:40]!r}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in TABLE_WRITES
+            and isinstance(node.func.value, ast.Subscript)  # db["table"].insert(...)
+        ):
+            found.append(f"{path.name}:{node.lineno}: .{node.func.attr}(")
+    return found
+
+
+def test_only_the_storage_package_writes_to_the_archive() -> None:
+    """ "Only monitor/archive/ writes" stays true: no SQL write outside it (reads are free)."""
+    outside = {
+        name: hits
+        for name, path in modules().items()
+        if not name.startswith("monitor.archive") and name not in WRITER_EXCEPTIONS
+        if (hits := writes_in(path))
+    }
+    assert outside == {}
+
+
+def test_the_writer_check_sees_a_write(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        'def f(db):\n    db.execute("UPDATE sources SET status = ?", ["ok"])\n'
+        '    db["runs"].insert({"status": "running"})\n'
+    )
+    assert sorted(h.split(": ", 1)[1] for h in writes_in(sample)) == [
+        "'UPDATE sources SET status = ?'",
+        ".insert(",
+    ]
