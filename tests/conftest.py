@@ -48,13 +48,31 @@ def _service_markers(item: pytest.Item, texts: dict[Path, str]) -> set[str]:
     }
 
 
+# Modules whose tests serve the bundled demo sites on their fixed port (monitor.demo.DEMO_PORT):
+# under pytest-xdist they share one worker, so two demos never race for the port.
+DEMO_PORT_MODULES = {
+    "test_cli",
+    "test_coverage",
+    "test_datasette",
+    "test_demo_twice",
+    "test_pipeline",
+    "test_relevance_gate",
+    "test_timeseries",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that start redis-server or Chromium (`redis`, `browser`)."""
+    """Mark the tests that start redis-server or Chromium (`redis`, `browser`), and group each
+    module's tests for pytest-xdist (`--dist loadgroup`): a module's scoped fixtures are built
+    once, and the modules that use the demo's fixed port run one after another."""
     texts: dict[Path, str] = {}
     for item in items:
         have = {mark.name for mark in item.iter_markers()}
         for name in _service_markers(item, texts) - have:
             item.add_marker(getattr(pytest.mark, name))
+        module = item.path.stem
+        group = "demo-port" if module in DEMO_PORT_MODULES else module
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
