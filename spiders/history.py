@@ -10,7 +10,7 @@ business (monitor/backfill.py); this spider only turns bodies into Articles.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,8 @@ class HistorySpider(ListingSpider):
         self.backfill = backfill
         self.origin: dict[int, tuple[str, int]] = {}  # id(item) -> (source, page)
         self.children: dict[str, list[tuple[str, str | None]]] = {}  # sitemap index, per source
+        # per source: the page whose items are still in the pipeline, and what to ask for next
+        self.next_pages: dict[str, tuple[int, Callable[[], Iterable[scrapy.Request]]]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for walk in self.backfill.walks.values():
@@ -83,8 +85,7 @@ class HistorySpider(ListingSpider):
             self.backfill.progress.update(walk)
             return
         yield from self.keep(walk, page, articles)
-        if not walk.stopping:
-            yield self.page_request(walk, page + 1)
+        yield from self.then(walk, page, lambda: [self.page_request(walk, page + 1)])
 
     def keep(
         self, walk: Walk, page: int, articles: list[Article], ordered: bool = True
@@ -96,6 +97,32 @@ class HistorySpider(ListingSpider):
         if not kept:
             self.backfill.progress.update(walk)
         yield from kept
+
+    def then(
+        self, walk: Walk, page: int, more: Callable[[], Iterable[scrapy.Request]]
+    ) -> Iterable[scrapy.Request]:
+        """Ask for what follows `page` once every item of it is through the pipeline, never
+        before: a walk reading ahead of its pipeline would, on Ctrl-C, finish every page it had
+        read (Scrapy's graceful stop completes the responses it holds), and hold them in memory."""
+        if walk.stopping:
+            return
+        if walk.pending.get(page, 0) == 0:  # nothing of it kept, or all of it through already
+            yield from more()
+        else:
+            self.next_pages[walk.id] = (page, more)
+
+    def page_done(self, walk: Walk, page: int) -> None:
+        """Called after each item of `page` is through (BackfillStats): the last one asks for
+        the next page, unless the walk is stopping or the crawl is (Ctrl-C, SIGTERM)."""
+        waiting = self.next_pages.get(walk.id)
+        if waiting is None or waiting[0] != page or walk.pending.get(page, 0) > 0:
+            return
+        del self.next_pages[walk.id]
+        engine = self.crawler.engine
+        if walk.stopping or not engine.running:
+            return
+        for request in waiting[1]():
+            engine.crawl(request)
 
     def read_page(self, source: Source, response: Response) -> Iterable[Article]:
         """One page of a paged history as the live spiders would read it."""
@@ -150,8 +177,8 @@ class HistorySpider(ListingSpider):
         yield from self.keep(walk, max(page, 1), articles, ordered=False)
         if page == 0:
             walk.end(1, "a single sitemap")
-        elif not walk.stopping:
-            yield from self.next_child(walk, page)
+        else:
+            yield from self.then(walk, page, lambda: self.next_child(walk, page))
 
     def next_child(self, walk: Walk, after: int) -> Iterable[scrapy.Request]:
         """The next child sitemap worth reading; older ones count as read without a request."""

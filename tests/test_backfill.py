@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -271,11 +272,6 @@ def test_a_killed_backfill_resumes_where_it_left_off(
         assert pages.count(resumed_at) <= 2
 
 
-@pytest.mark.xfail(
-    reason="regression after the round-two merge: the first SIGINT marks the run interrupted but"
-    " the walk runs to its end instead of stopping at the current page (see the issue 21 note)",
-    strict=False,
-)
 def test_ctrl_c_stops_cleanly_and_says_so(config: Path, server: SiteServer, tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
     args = ["backfill", "--config", str(config), "--since", SINCE, "--rate", "25", *THREE]
@@ -289,12 +285,26 @@ def test_ctrl_c_stops_cleanly_and_says_so(config: Path, server: SiteServer, tmp_
     deadline = time.monotonic() + 120
     while _cursor_pages(db_path) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
+    read = {pattern: len(listing_pages(server, pattern)) for pattern in LISTINGS}
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0
     assert "run 1 interrupted:" in out
     assert "(interrupted (Ctrl-C or SIGTERM): run it again to go on)" in out
     assert Database(db_path)["runs"].get(1)["status"] == "interrupted"
+    # each walk stops at the page it is on: at most the one page in flight is read after Ctrl-C
+    for pattern, before in read.items():
+        assert len(listing_pages(server, pattern)) <= before + 1, pattern
+    assert Database(db_path)["articles"].count < IN_WINDOW
+
+
+# the history pages of the three walks (a search, a paged listing, child sitemaps), not articles
+LISTINGS = (r"/soh/news/news-search/GetPaginatedResults/", r"/npcc/releases", r"/paper/sitemaps/.+")
+
+
+def listing_pages(server: SiteServer, pattern: str) -> list[str]:
+    """The history pages asked for whose path matches `pattern`, in order."""
+    return [t for t, _ in list(server.requests) if re.fullmatch(pattern, urlsplit(t).path)]
 
 
 def test_a_backfill_waits_while_monitor_run_holds_the_archive_lock(

@@ -213,6 +213,7 @@ class BackfillStats:
         walk.item_done(origin[1], relevant, failure)
         if (walk.cursor.next_page, walk.cursor.status) != before:
             self.page_finished(walk)
+        spider.page_done(walk, origin[1])  # the page's last item: the walk asks for the next
 
     def page_finished(self, walk: Walk) -> None:
         """Store the cursor and the run's counters so far, and show the step."""
