@@ -1025,6 +1025,17 @@ def _months(db: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     return fresh, kept
 
 
+def _national(db: Any) -> list[tuple[Any, ...]]:
+    return sorted(db.execute("SELECT * FROM national_weeks").fetchall())
+
+
+def _national_recomputed(db: Any) -> list[tuple[Any, ...]]:
+    from monitor.archive import schema
+
+    rows = schema.NATIONAL_WEEKS_ROWS.format(ids="SELECT id FROM stories")
+    return sorted(db.execute(rows).fetchall())
+
+
 def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
     from monitor.archive import regroup
 
@@ -1034,6 +1045,7 @@ def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
     assert len(first["story_figures"]) == TABLE_COUNTS["story_figures"]
     fresh, kept = _months(db)
     assert kept == fresh and kept
+    assert _national(db) == _national_recomputed(db) and len(_national(db)) == 2
     # Regrouping every story, dropping an article's figures, marking parts and restatements,
     # renaming a source and a correction to a title all flow through.
     regroup.restory(db)
@@ -1047,4 +1059,107 @@ def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
     assert _stored(db) == _recomputed(db)
     fresh, kept = _months(db)
     assert kept == fresh
+    assert _national(db) == _national_recomputed(db)
+    (nca,) = [r for r in _national(db) if r[1] == "2025-06-20"]
+    assert nca[15] is None  # cash_seized_gbp deleted: gone from the national row too
     assert not [r for r in _stored(db)["story_figures"] if r[5] == "cash_seized_gbp"]
+
+
+# --- a long history: pages show the newest rows and say how to reach older ones (issue 18) ----
+
+GROWN = 400  # copies, one day further back each: over a year of history
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
+    from monitor.datasette.grow import grow
+
+    work = tmp_path_factory.mktemp("grown")
+    (work / "grown").mkdir()
+    return make_datasette(grow(build_archive(work / "archive.db"), work / "grown/archive.db", GROWN))
+
+
+def test_national_totals_lead_with_the_newest_and_page_back(grown: Datasette) -> None:
+    got = rows(grown, "/archive/national_intensification_totals.json")
+    assert len(got) == 50  # of 800 national stories
+    weeks = [r["week_start"] for r in got]
+    assert weeks[0] == "2025-06-20" and weeks == sorted(weeks, reverse=True)
+    # Each row still carries that story's own figures, never a sum across stories.
+    assert {(r["lines_closed"], r["arrests"]) for r in got} <= {(1000, 1500), (500, 800)}
+    older = rows(grown, f"/archive/national_intensification_totals.json?before={weeks[-1]}")
+    assert len(older) == 50 and all(r["week_start"] < weeks[-1] for r in older)
+    assert all(r["mentions_intensification"] == 1 for r in got + older)
+    page = get(grown, "/archive/national_intensification_totals").text
+    assert "the latest 50" in page and 'name="before"' in page  # the page says how to go back
+    feed = feedparser.parse(get(grown, "/archive/national_intensification_totals.atom").content)
+    assert len(feed.entries) == 50 and feed.entries[0].title == NCA_2025[0]
+    (none,) = rows(grown, "/archive/national_intensification_totals.json?before=2000-01-01")
+    assert none["story_title"] == "No national results archived before 2000-01-01"
+    chart = chart_rows(grown, "national-totals")
+    assert max(r["week"] for r in chart) == "2025-06-20"
+    assert len({(r["week"], r["story_title"]) for r in chart}) <= 100  # the latest 100 results
+    assert {r["week"] for r in chart} == {r["week"] for r in chart_rows(grown, "national-totals")}
+    old = chart_rows(grown, "national-totals", date_start="2024-01-01", date_end="2024-03-31")
+    assert old and all("2024-01-01" <= r["week"] <= "2024-03-31" for r in old)
+
+
+def test_force_figures_lead_with_the_newest_and_page_back(grown: Datasette) -> None:
+    path = "/archive/force_figures.json?force=Greater+Manchester+Police"
+    got = rows(grown, path)
+    assert len(got) == 100  # of 5 x 400
+    assert [(r["published"], r["metric"]) for r in got[:2]] == [
+        ("2025-06-25", "arrests"),
+        ("2025-06-25", "lines_closed"),
+    ]
+    dates = [r["published"] for r in got]
+    assert dates == sorted(dates, reverse=True)
+    older = rows(grown, f"{path}&before={dates[-1]}")
+    assert len(older) == 100 and all(r["published"] < dates[-1] for r in older)
+    feed = feedparser.parse(
+        get(grown, "/archive/force_figures.atom?force=Greater+Manchester+Police").content
+    )
+    assert len(feed.entries) == 100
+    (none,) = rows(grown, f"{path}&before=2000-01-01")
+    assert none["story_title"] == (
+        "No figures about Greater Manchester Police archived before 2000-01-01"
+    )
+
+
+def test_figures_by_month_shows_the_latest_twelve_months(grown: Datasette) -> None:
+    got = rows(grown, "/archive/figures_by_month.json")
+    months = sorted({r["month"] for r in got}, reverse=True)
+    assert len(months) == 12 and months[0] == "2025-06"
+    older = rows(grown, f"/archive/figures_by_month.json?before={months[-1]}")
+    before = sorted({r["month"] for r in older}, reverse=True)
+    assert 0 < len(before) <= 12 and before[0] < months[-1]  # what is left of the history
+    # The totals are the month's whole sums: each story once, as story_figures counts them.
+    sql = (
+        "SELECT substr(published_date, 1, 7) AS month, metric, scope,"
+        " COUNT(DISTINCT story_id) AS stories, SUM(value) AS total FROM story_figures"
+        " WHERE published_date >= :since GROUP BY 1, 2, 3"
+    )
+    fresh = get(grown, "/archive.json", params={"sql": sql, "since": months[-1], "_shape": "array"})
+    assert {(r["month"], r["metric"], r["scope"], r["stories"], r["total"]) for r in got} == {
+        (r["month"], r["metric"], r["scope"], r["stories"], r["total"]) for r in fresh.json()
+    }
+
+
+def test_search_facets_by_publisher_only(grown: Datasette) -> None:
+    data = get(grown, "/archive/articles.json?_search=cuckooed").json()
+    assert set(data["facet_results"]) == {"publisher"}
+    assert data["filtered_table_rows_count"] == GROWN
+    # The description's ?relevant=1 still filters a search (the council-tax story is not).
+    def count(query: str) -> int:
+        return int(get(grown, f"/archive/articles.json?_search=BBC{query}").json()[
+            "filtered_table_rows_count"])  # fmt: skip
+
+    assert count("&relevant=0") == GROWN and count("&relevant=1") == count("") - GROWN > 0
+    assert "?relevant=1" in get(grown, "/archive/articles").text
+
+
+def test_datasette_connections_keep_a_large_page_cache(grown: Datasette) -> None:
+    from monitor.datasette.plugins import serving
+
+    db = grown.get_database("archive")
+    size = asyncio.run(db.execute_fn(lambda conn: conn.execute("PRAGMA cache_size").fetchone()))
+    assert size[0] == -serving.CACHE_KIB
