@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from monitor import forces, textfacts
+from monitor import forces
 
 # Query parameters that only track how a reader arrived (BBC, Newsquest, Google News, ads).
 _TRACKING = re.compile(
@@ -205,6 +205,8 @@ class StoryKey:
 def text_facts(title: str, body: str, urls: Iterable[str] = ()) -> dict[str, Any]:
     """The facts of an article's headline, text and URLs that matching compares (JSON-ready):
     stored per article (story_facts) so placement never re-reads a candidate's text."""
+    from monitor import textfacts  # lazy: its regexes and figures.numbers serve placement only
+
     headline = split_publisher(title)[0]
     both = f"{headline}\n{body}"
     named = set(forces.forces_named(both))
