@@ -188,7 +188,7 @@ def big_page_timing(sizes: tuple[int, ...] = (32_768, 65_536, 131_072, 1_048_576
     Linear work shows as a steady CPU cost per KiB actually read (figures read at most
     MAX_TEXT characters, so a 1 MiB page costs what its first MAX_TEXT characters cost).
     """
-    from monitor.figures.extract import MAX_TEXT
+    from monitor.figures.extractor import MAX_TEXT
 
     lines = [f"large pages (figures read at most {MAX_TEXT:,} characters):"]
     for stops, label in ((". ", "sentences"), (", and ", "no full stops")):

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from monitor import forces, textfacts
+from monitor import forces
 
 # Query parameters that only track how a reader arrived (BBC, Newsquest, Google News, ads).
 _TRACKING = re.compile(
@@ -126,28 +126,38 @@ def numbers(text: str) -> set[str]:
 
 
 def minhash_signature(shingle_set: Iterable[int]) -> list[int]:
-    """MinHash (datasketch) signature of a shingle set: equal values estimate Jaccard."""
-    from datasketch import MinHash  # lazy: numpy + datasketch cost ~0.4 s to import
+    """MinHash signature of a shingle set: equal values estimate Jaccard.
 
+    The arithmetic of datasketch's MinHash (scheme "affine32", seed 1, identity hash; the
+    default since datasketch 2.0) in a few numpy lines: importing datasketch costs ~0.4 s of a
+    cycle (its package imports scipy for LSH, which we do not use), and pinning the scheme here
+    keeps stored signatures comparable whatever datasketch version is installed.
+    tests/test_minhash.py checks it bit for bit against datasketch.MinHash."""
     values = list(shingle_set)
     if not values:
         return []
-    template = _minhash_template()
-    sig = MinHash(
-        num_perm=NUM_PERM,
-        hashfunc=_identity,
-        permutations=template.permutations,  # drawn once: drawing them costs ~0.3 ms
-        scheme=template.scheme,
-    )
-    sig.update_batch(values)
-    return [int(v) for v in sig.hashvalues.astype("<u4")]
+    import numpy as np  # lazy; sqlite_utils has usually imported it already
+
+    a, b = _permutations()
+    h = np.array(values, dtype=np.uint32).reshape(-1, 1)
+    # MurmurHash3's 32-bit finalizer, then h -> a*h + b mod 2^32 per permutation (uint32 wraps)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return [int(v) for v in (h * a + b).min(axis=0)]
 
 
 @cache
-def _minhash_template() -> Any:
-    from datasketch import MinHash
+def _permutations() -> tuple[Any, Any]:
+    """The 64 affine permutations datasketch draws for seed 1 (odd multipliers: bijections)."""
+    import numpy as np
 
-    return MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity)
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def bands_of(signature: list[int]) -> list[bytes]:
@@ -162,10 +172,6 @@ def bands_of(signature: list[int]) -> list[bytes]:
 def minhash_bands(shingle_set: Iterable[int]) -> list[bytes]:
     """MinHash signature cut into LSH bands."""
     return bands_of(minhash_signature(shingle_set))
-
-
-def _identity(value: int) -> int:
-    return value
 
 
 @dataclass
@@ -205,6 +211,8 @@ class StoryKey:
 def text_facts(title: str, body: str, urls: Iterable[str] = ()) -> dict[str, Any]:
     """The facts of an article's headline, text and URLs that matching compares (JSON-ready):
     stored per article (story_facts) so placement never re-reads a candidate's text."""
+    from monitor import textfacts  # lazy: its regexes and figures.numbers serve placement only
+
     headline = split_publisher(title)[0]
     both = f"{headline}\n{body}"
     named = set(forces.forces_named(both))

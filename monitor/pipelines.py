@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from typing import Any
@@ -12,6 +13,7 @@ from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
 from monitor import archive, attribution, dedupe, figures, relevance, text
+from monitor.archive import store
 from monitor.budget import EXTRACT_SECONDS, time_limit
 from monitor.fetchgate import FetchGate, NotReached
 from monitor.items import Article
@@ -245,16 +247,63 @@ class FingerprintPipeline:
 
 
 class ArchivePipeline:
-    """Append the article, its figures and its story link in one transaction."""
+    """Append the article, its figures and its story link in one transaction.
+
+    Irrelevant articles (most of a cycle's entries) are written in batches, one transaction for
+    all those reaching this step in the same turn of the event loop (a feed's entries arrive
+    together): one commit each was most of their cost. Each item still leaves this step only
+    once its row is committed, so a poll is never recorded ahead of its articles."""
+
+    BATCH = 500  # rows per transaction at most; a feed rarely has more than 100 entries
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.pending: list[tuple[Article, asyncio.Future[None]]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def process_item(self, item: Article) -> Article:
+    async def process_item(self, item: Article) -> Article:
+        if item.relevant:
+            return self._save(item)
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((item, done))
+        if len(self.pending) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+        elif len(self.pending) >= self.BATCH:
+            self._flush()
+        await done
+        return item
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        run_id: Any = self.crawler.settings.get("MONITOR_RUN_ID")
+        try:
+            later = store.save_irrelevant(archive_for(self.crawler), [a for a, _ in batch], run_id)
+        except BaseException as exc:  # noqa: BLE001 (every waiting item must hear of it)
+            for item, done in batch:
+                if isinstance(exc, sqlite3.Error):
+                    self._failed(item, exc)
+                    done.set_exception(DropItem(f"not archived: {exc}"))
+                else:
+                    done.set_exception(exc)
+            return
+        retry = {id(a) for a in later}
+        for item, done in batch:
+            try:
+                if id(item) in retry:  # already archived: save_article keeps it as a version
+                    self._save(item)
+                else:
+                    self._count({"articles_new": 1, "stories_new": 0, "figures_new": 0})
+            except BaseException as exc:  # noqa: BLE001
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+    def _save(self, item: Article) -> Article:
         run_id: Any = self.crawler.settings.get("MONITOR_RUN_ID")
         try:
             counts = archive.save_article(
@@ -263,11 +312,14 @@ class ArchivePipeline:
         except sqlite3.Error as exc:  # disk full, read-only file: nothing half-written
             self._failed(item, exc)
             raise DropItem(f"not archived: {exc}") from None
-        for key, value in counts.items():
-            self.crawler.stats.inc_value(f"monitor/{key}", value)
+        self._count(counts)
         if counts.get("articles_revised"):
             log.info("event=article_revised source=%s url=%s", item.entry.source_id, item.entry.url)
         return item
+
+    def _count(self, counts: dict[str, int]) -> None:
+        for key, value in counts.items():
+            self.crawler.stats.inc_value(f"monitor/{key}", value)
 
     def _failed(self, item: Article, exc: sqlite3.Error) -> None:
         """Keep the source's old validators (so the next run re-reads it) and stop the crawl."""

@@ -437,3 +437,50 @@ def store_robots(db: Database, netloc: str, status: int, body: bytes) -> None:
             {"netloc": netloc, "status": status, "body": body, "fetched_at": now_iso()},
             pk="netloc",
         )
+
+
+def save_irrelevant(db: Database, arts: list[Article], run_id: int | None) -> list[Article]:
+    """Append new irrelevant articles (no figures, no story) in one transaction: a cycle archives
+    hundreds, and one commit each was most of their cost. Returns the ones not appended here (a
+    URL already archived, or twice in the batch), for `save_article`, which keeps versions.
+    The row is `save_article`'s for an irrelevant article."""
+    later: list[Article] = []
+    rows: list[dict[str, Any]] = []
+    urls: set[str] = set()
+    with write(db):
+        for art in arts:
+            e = art.entry
+            if (
+                art.relevant
+                or e.url in urls
+                or db.execute("SELECT 1 FROM articles WHERE url = ?", [e.url]).fetchone()
+            ):
+                later.append(art)
+                continue
+            urls.add(e.url)
+            published = e.published or art.fetched_at or now_iso()
+            rows.append(
+                {
+                    "url": e.url,
+                    "original_url": e.original_url,
+                    "source_id": e.source_id,
+                    "guid": e.guid,
+                    "publisher": e.publisher,
+                    "title": e.title,
+                    "summary": e.summary,
+                    "body": None,
+                    "published": published,
+                    "published_date": uk_date(published),
+                    "fetched_at": art.fetched_at,
+                    "http_status": art.http_status,
+                    "content_hash": art.content_hash,
+                    "relevant": 0,
+                    "matched_terms": json.dumps(art.matched_terms),
+                    "run_id": run_id,
+                    "entry_updated": e.published,
+                    "text_sha256": versions.text_sha256(None, e.summary),
+                }
+            )
+        if rows:
+            db["articles"].insert_all(rows)
+    return later

@@ -2,9 +2,28 @@
 
 ``extract(text)`` is the one entry point; the modules are ``numbers`` (reading numbers, money,
 weights and durations in prose), ``scope`` (sentences and national/regional/force/case cues) and
-``extract`` (classifying each number into a metric of the figure vocabulary).
+``extractor`` (classifying each number into a metric of the figure vocabulary).
+
+The rules are loaded on first use (module ``__getattr__``), not when the package is imported:
+a re-poll that archives nothing imports ``monitor.figures`` through the archive and attribution
+but never reads a figure, and the rules' imports and regexes cost ~40 ms of its start-up.
 """
 
-from monitor.figures.extract import EXTRACTOR_VERSION, extract
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.figures.extractor import EXTRACTOR_VERSION, extract
 
 __all__ = ["EXTRACTOR_VERSION", "extract"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from monitor.figures import extractor
+
+        value = getattr(extractor, name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'monitor.figures' has no attribute {name!r}")
