@@ -1076,7 +1076,9 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> Datasette:
 
     work = tmp_path_factory.mktemp("grown")
     (work / "grown").mkdir()
-    return make_datasette(grow(build_archive(work / "archive.db"), work / "grown/archive.db", GROWN))
+    return make_datasette(
+        grow(build_archive(work / "archive.db"), work / "grown/archive.db", GROWN)
+    )
 
 
 def test_national_totals_lead_with_the_newest_and_page_back(grown: Datasette) -> None:
@@ -1148,6 +1150,7 @@ def test_search_facets_by_publisher_only(grown: Datasette) -> None:
     data = get(grown, "/archive/articles.json?_search=cuckooed").json()
     assert set(data["facet_results"]) == {"publisher"}
     assert data["filtered_table_rows_count"] == GROWN
+
     # The description's ?relevant=1 still filters a search (the council-tax story is not).
     def count(query: str) -> int:
         return int(get(grown, f"/archive/articles.json?_search=BBC{query}").json()[

@@ -773,9 +773,8 @@ NATIONAL_METRICS = (
     "lines_closed", "arrests", "charged", "safeguarded", "weapons_seized", "firearms_seized",
     "cash_seized_gbp", "drugs_value_gbp",
 )  # fmt: skip
-_NATIONAL_WHERE = (
-    "{r}.scope = 'national' AND {r}.metric IN (" + ", ".join(f"'{m}'" for m in NATIONAL_METRICS) + ")"
-)
+_NATIONAL_IN = ", ".join(f"'{m}'" for m in NATIONAL_METRICS)
+_NATIONAL_WHERE = "{r}.scope = 'national' AND {r}.metric IN (" + _NATIONAL_IN + ")"
 NATIONAL_WEEKS_ROWS = (
     """
 SELECT sf.story_id, COALESCE(MIN(sf.period_start), MIN(sf.published_date)) AS week_start,
@@ -837,9 +836,8 @@ def m017_national_weeks(db: Database) -> None:
     db.execute(NATIONAL_WEEKS_DDL)
     table(db, "national_weeks").create_index(["week_start", "story_id"])
     table(db, "national_weeks").create_index(["published"])
-    db.execute(
-        f"INSERT INTO national_weeks {NATIONAL_WEEKS_ROWS.format(ids='SELECT story_id FROM story_figures')}"
-    )
+    every_story = "SELECT story_id FROM story_figures"
+    db.execute(f"INSERT INTO national_weeks {NATIONAL_WEEKS_ROWS.format(ids=every_story)}")
     for name, (event, when, ids) in NATIONAL_WEEKS_TRIGGERS.items():
         db.execute(
             f"CREATE TRIGGER derived_{name} AFTER {event} ON story_figures WHEN {when}"

@@ -482,5 +482,5 @@ def save_irrelevant(db: Database, arts: list[Article], run_id: int | None) -> li
                 }
             )
         if rows:
-            db["articles"].insert_all(rows)
+            table(db, "articles").insert_all(rows)
     return later
