@@ -61,6 +61,7 @@ DEMO_PORT_MODULES = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that start redis-server or Chromium (`redis`, `browser`), and group each
     module's tests for pytest-xdist (`--dist loadgroup`): a module's scoped fixtures are built

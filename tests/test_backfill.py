@@ -322,10 +322,13 @@ def test_a_backfill_waits_while_monitor_run_holds_the_archive_lock(
             text=True,
         )
         deadline = time.monotonic() + 60
-        while len(requested(server, "/npcc/releases")) < 3 and time.monotonic() < deadline:
+        while not requested(server, "/npcc/releases") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(requested(server, "/npcc/releases")) >= 3  # it reads on...
-        assert Database(db_path)["articles"].count == 0  # ...but writes nothing meanwhile
+        time.sleep(1.5)  # room to read ahead, which it must not do while its items wait
+        # it reads the first page, holds that page's items at the lock, and reads no further
+        # (the next page is asked for once the page's items are through: see HistorySpider.then)
+        assert len(requested(server, "/npcc/releases")) == 1
+        assert Database(db_path)["articles"].count == 0  # and writes nothing meanwhile
         fcntl.flock(lock, fcntl.LOCK_UN)  # the cycle ends
         out, _ = proc.communicate(timeout=120)
     assert "npcc: done, 12 pages, 116 articles" in out
