@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from sqlite_utils import Database
 
 from monitor import archive
 from monitor.demo import CONFIG as DEMO_CONFIG
+from monitor.demo import DEMO_PORT
 from monitor.demo import SITE as DEMO_SITE
 from monitor.loopback import SiteServer
 
@@ -48,32 +52,42 @@ def _service_markers(item: pytest.Item, texts: dict[Path, str]) -> set[str]:
     }
 
 
-# Modules whose tests serve the bundled demo sites on their fixed port (monitor.demo.DEMO_PORT):
-# under pytest-xdist they share one worker, so two demos never race for the port.
-DEMO_PORT_MODULES = {
-    "test_cli",
-    "test_coverage",
-    "test_datasette",
-    "test_demo_twice",
-    "test_pipeline",
-    "test_relevance_gate",
-    "test_timeseries",
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that start redis-server or Chromium (`redis`, `browser`), and group each
-    module's tests for pytest-xdist (`--dist loadgroup`): a module's scoped fixtures are built
-    once, and the modules that use the demo's fixed port run one after another."""
+    """Mark the tests that start redis-server or Chromium (`redis`, `browser`)."""
     texts: dict[Path, str] = {}
     for item in items:
         have = {mark.name for mark in item.iter_markers()}
         for name in _service_markers(item, texts) - have:
             item.add_marker(getattr(pytest.mark, name))
-        module = item.path.stem
-        group = "demo-port" if module in DEMO_PORT_MODULES else module
-        item.add_marker(pytest.mark.xdist_group(group))
+
+
+# `monitor demo` serves its sites on one fixed port (monitor.demo.DEMO_PORT). Tests on different
+# pytest-xdist workers take this file lock around each demo run, so two never race for the port.
+# (A lock, not xdist_group marks: pytest 9.2 ignores the node-id suffix pytest-xdist 3.8 sets.)
+_DEMO_LOCK = Path(tempfile.gettempdir()) / f"county-lines-demo-{DEMO_PORT}.lock"
+_demo_lock_depth = 0
+
+
+@contextmanager
+def demo_port() -> Iterator[None]:
+    """Hold the demo port for this process; re-entrant, so a test that holds it may run the demo."""
+    global _demo_lock_depth
+    if _demo_lock_depth:
+        _demo_lock_depth += 1
+        try:
+            yield
+        finally:
+            _demo_lock_depth -= 1
+        return
+    with _DEMO_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _demo_lock_depth = 1
+        try:
+            yield
+        finally:
+            _demo_lock_depth = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture
@@ -121,14 +135,15 @@ def monitor(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `monitor` command in its own process (Scrapy's reactor runs once per process)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd or ROOT,
-        env=env,
-    )
+    with demo_port() if args[:1] == ("demo",) else nullcontext():
+        proc = subprocess.run(
+            [sys.executable, "-m", "monitor", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd or ROOT,
+            env=env,
+        )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"monitor {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from monitor.demo import DEMO_HOST, DEMO_PORT
+from tests.conftest import demo_port
+from tests.conftest import monitor as run_monitor
 
 
 def monitor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, timeout=300
-    )
+    return run_monitor(*args, timeout=300, check=False)
 
 
 def test_second_demo_run_archives_nothing_new(tmp_path: Path) -> None:
@@ -32,7 +31,7 @@ def test_second_demo_run_archives_nothing_new(tmp_path: Path) -> None:
 
 
 def test_demo_address_in_use_is_one_line(tmp_path: Path) -> None:
-    with socket.socket() as taken:
+    with demo_port(), socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past a demo's TIME_WAIT
         try:
             taken.bind((DEMO_HOST, DEMO_PORT))
