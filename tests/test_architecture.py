@@ -127,6 +127,18 @@ def test_library_code_does_not_import_spiders() -> None:
     assert {v: ws for v, ws in leaks.items() if ws} == {}
 
 
+def test_scoring_stays_out_of_the_monitor_path() -> None:
+    """monitor/evaluation/ scores the shipped code against labels; nothing the watch runs may
+    import it, or a label could leak into what is measured."""
+    users = {
+        v
+        for v, ws in graph().items()
+        if not v.startswith("monitor.evaluation")
+        and any(w.startswith("monitor.evaluation") for w in ws)
+    }
+    assert users == set()
+
+
 SQL_WRITE = re.compile(
     r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|VACUUM|BEGIN|COMMIT)\b"
 )  # upper case, as all our SQL is: a docstring saying "Drop entries..." is prose

@@ -2,33 +2,20 @@
 
 The demo site and its EXPECTED.md were written independently of the extraction rules and ship
 with the repo, so unlike ../shared/eval this check always runs. The expected rows live in
-benchmarks/eval_demo.py (copied from EXPECTED.md) so the benchmark and the test share them.
+monitor/evaluation/demo.py (copied from EXPECTED.md) so the benchmark and the test share them.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from monitor import figures, relevance
+from monitor.evaluation import demo as DEMO  # noqa: N812 (read as a table of expectations)
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load() -> ModuleType:
-    """Import benchmarks/eval_demo.py by path (benchmarks is not a package)."""
-    spec = importlib.util.spec_from_file_location("eval_demo", ROOT / "benchmarks" / "eval_demo.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-DEMO = _load()
 
 
 @cache

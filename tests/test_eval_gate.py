@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from monitor.evaluation import figures as evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = json.loads((ROOT / "tests" / "eval_baseline.json").read_text(encoding="utf-8"))
 
 
-def _load_eval() -> ModuleType:
-    """Import benchmarks/eval_extraction.py by path (benchmarks is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "eval_extraction", ROOT / "benchmarks" / "eval_extraction.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def report() -> dict:
     """One evaluation run shared by the assertions below."""
-    module = _load_eval()
-    cases = module.default_cases_dir()
+    cases = evaluation.default_cases_dir()
     if not cases.is_dir() or not any(cases.glob("*.json")):
         pytest.skip(f"eval cases not available at {cases} (set MONITOR_EVAL_CASES)")
-    return module.evaluate(cases)
+    return evaluation.evaluate(cases)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from sqlite_utils import Database
 
 from monitor import archive, config, dedupe
 from monitor.archive import regroup
+from monitor.evaluation import stories as ev
 from monitor.items import METRICS, Article, Entry, Figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -335,19 +334,7 @@ def test_placement_queries_the_key_index(db: Database) -> None:
     assert "SEARCH" in plan and "SCAN" not in plan
 
 
-def _eval_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "syndication_eval", ROOT / "benchmarks" / "syndication_eval.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_synthetic_syndication_set_groups_without_false_merges() -> None:
-    ev = _eval_module()
     docs = ev.synthetic_docs(seed=3, announcements=30)
     precision, recall, _, _ = ev.pairwise(docs, ev.place_all(docs))
     assert precision == 1.0
@@ -356,7 +343,6 @@ def test_synthetic_syndication_set_groups_without_false_merges() -> None:
 
 @pytest.mark.skipif(not EVAL_CASES.is_dir(), reason="../shared/eval/cases not present")
 def test_dev_stories_group_with_full_precision() -> None:
-    ev = _eval_module()
     docs = ev.dev_docs(EVAL_CASES)
     precision, recall, false_merges, _ = ev.pairwise(docs, ev.place_all(docs))
     assert false_merges == []
