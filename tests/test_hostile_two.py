@@ -213,6 +213,32 @@ def test_the_archiver_lock_keeps_the_holders_pid_and_follows_no_symlink(tmp_path
     assert victim.read_text() == "precious"
 
 
+def test_the_backfill_takes_the_cycles_lock_only_between_cycles_and_follows_no_symlink(
+    tmp_path: Path,
+) -> None:
+    from monitor.errors import ArchiveError
+    from monitor.lock import LiveLock, Locked, hold
+
+    db = tmp_path / "a.db"
+    backfill = LiveLock(db)
+    with hold(db, ".lock", "a cycle is running"):
+        assert backfill.try_take() is False  # the live cycle has it: the backfill waits
+    assert backfill.try_take() is True
+    with pytest.raises(Locked, match="a cycle is running"), hold(db, ".lock", "a cycle is running"):
+        pass  # and while the backfill writes, a cycle is told so
+    backfill.release()
+    with hold(db, ".lock", "a cycle is running"):
+        pass
+    backfill.close()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    other = tmp_path / "b.db"
+    Path(f"{other}.lock").symlink_to(victim)
+    with pytest.raises(ArchiveError, match="cannot open"):
+        LiveLock(other).try_take()
+    assert victim.read_text() == "precious"
+
+
 # --------------------------------------------------------------------------------------------
 # Item 8: SIGHUP, and a cycle never outlives its daemon
 # --------------------------------------------------------------------------------------------

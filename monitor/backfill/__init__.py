@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from monitor import archive
-from monitor.backfill.components import Backfill, LiveLock
+from monitor.backfill.components import Backfill
 from monitor.backfill.progress import Progress
 from monitor.backfill.walk import Walk, start_walk
 from monitor.config import Config, ConfigError, Source
 from monitor.crawl import AlreadyRunning, cycle_lock
+from monitor.lock import LiveLock
 
 DEFAULT_RATE = 1.0  # requests per second per host
 

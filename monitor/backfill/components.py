@@ -1,56 +1,31 @@
-"""The Scrapy parts a backfill adds to the live crawl: the live cycle keeps priority (LiveLock,
-YieldToLive), Retry-After is waited out (RetryAfter), and signals move each walk's cursor and the
-run's counters on (BackfillStats)."""
+"""The Scrapy parts a backfill adds to the live crawl: the live cycle keeps priority
+(YieldToLive, over monitor.lock.LiveLock), Retry-After is waited out (RetryAfter), and signals
+move each walk's cursor and the run's counters on (BackfillStats)."""
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from monitor import archive
 from monitor.archive.backfill_state import save_cursor
 from monitor.backfill.progress import Progress
 from monitor.backfill.walk import Walk
 from monitor.items import Article
+from monitor.lock import LiveLock
+from monitor.poll import RUN_COUNTERS
 
 log = logging.getLogger("monitor")
 RETRY_TIMES = 5  # 429/503 answers in a row on one request before its page counts as failed
 MAX_WAIT = 600.0  # the longest Retry-After honoured, in seconds
-RUN_COUNTERS = ("articles_fetched", "articles_new", "figures_new")
-
-
-class LiveLock:
-    """The flock `monitor run` holds for a cycle, taken by the backfill only while it writes."""
-
-    def __init__(self, db_path: str | Path) -> None:
-        self.path = f"{db_path}.lock"
-        self.handle: IO[str] | None = None
-        self.waits = 0
-
-    def try_take(self) -> bool:
-        if self.handle is None:
-            self.handle = open(self.path, "a")  # noqa: SIM115 (kept for the whole backfill)
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def release(self) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+# The run counters a backfill moves on (entries_seen it counts from its walks; the rest are the
+# live cycle's).
+BACKFILL_COUNTERS = tuple(k for k in RUN_COUNTERS if k.startswith(("articles_", "figures_")))
 
 
 class YieldToLive:
@@ -225,7 +200,7 @@ class BackfillStats:
     def flush(self) -> None:
         stats = self.crawler.stats
         walks = self.crawler.spider.backfill.walks.values()
-        now = Counter({k: int(stats.get_value(f"monitor/{k}", 0)) for k in RUN_COUNTERS})
+        now = Counter({k: int(stats.get_value(f"monitor/{k}", 0)) for k in BACKFILL_COUNTERS})
         now["entries_seen"] = sum(w.entries for w in walks)
         delta = {k: v - self.flushed[k] for k, v in now.items() if v != self.flushed[k]}
         if delta:
