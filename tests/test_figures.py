@@ -443,7 +443,7 @@ def test_every_figure_names_its_rule() -> None:
 def test_work_is_capped_on_huge_pages() -> None:
     """A page of a megabyte without full stops yields a bounded list from bounded sentences."""
     from monitor.figures.extractor import MAX_FIGURES
-    from monitor.figures.scope import MAX_SENTENCE
+    from monitor.figures.sentences import MAX_SENTENCE
 
     chunk = "officers seized £1,200 in cash and arrested 12 people and found £3,400 of cocaine "
     found = figures.extract(chunk * (1_048_576 // len(chunk)))

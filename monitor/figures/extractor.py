@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from monitor.figures import actions, context, items
 from monitor.figures.numbers import Mention, find_durations, find_mentions
 from monitor.figures.parts import link_parts, merge_people
-from monitor.figures.scope import Cues, Sent, sentences
+from monitor.figures.scope import Cues
+from monitor.figures.sentences import Sent, sentences
 from monitor.items import METRICS, Figure
 
 EXTRACTOR_VERSION = "figures/3"
