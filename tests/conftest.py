@@ -66,28 +66,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # pytest-xdist workers take this file lock around each demo run, so two never race for the port.
 # (A lock, not xdist_group marks: pytest 9.2 ignores the node-id suffix pytest-xdist 3.8 sets.)
 _DEMO_LOCK = Path(tempfile.gettempdir()) / f"county-lines-demo-{DEMO_PORT}.lock"
-_demo_lock_depth = 0
+_demo_port_held = False
 
 
 @contextmanager
 def demo_port() -> Iterator[None]:
-    """Hold the demo port for this process; re-entrant, so a test that holds it may run the demo."""
-    global _demo_lock_depth
-    if _demo_lock_depth:
-        _demo_lock_depth += 1
-        try:
-            yield
-        finally:
-            _demo_lock_depth -= 1
+    """Hold the demo port for this process; a test that holds it may still run the demo."""
+    global _demo_port_held
+    if _demo_port_held:
+        yield
         return
-    with _DEMO_LOCK.open("a") as handle:
+    with _DEMO_LOCK.open("a") as handle:  # closing the file lets go of the flock
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _demo_lock_depth = 1
+        _demo_port_held = True
         try:
             yield
         finally:
-            _demo_lock_depth = 0
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _demo_port_held = False
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ BASELINE = json.loads((ROOT / "tests" / "eval_baseline.json").read_text(encoding
 @pytest.fixture(scope="module")
 def report() -> dict:
     """One evaluation run shared by the assertions below."""
-    cases = evaluation.default_cases_dir()
+    cases = evaluation.cases_dir()
     if not cases.is_dir() or not any(cases.glob("*.json")):
         pytest.skip(f"eval cases not available at {cases} (set MONITOR_EVAL_CASES)")
     return evaluation.evaluate(cases)

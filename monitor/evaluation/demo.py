@@ -17,7 +17,7 @@ from typing import Any
 
 from monitor import figures, relevance, text
 from monitor.demo import SITE  # the bundled demo web
-from monitor.items import Figure
+from monitor.evaluation.scoring import figure_scores, match, ratio
 
 # (metric, value, qualifier, scope), as listed in EXPECTED.md.
 Row = tuple[str, float, str, str]
@@ -122,27 +122,6 @@ def load_page(path: str) -> tuple[str, str]:
     return page_title(raw), text.main_text(raw)
 
 
-def same_value(a: float, b: float) -> bool:
-    """Values match to 2 decimals (years) or to a relative millionth (money, counts)."""
-    return abs(a - b) <= max(0.011, abs(b) * 1e-6)
-
-
-def match(gold: list[Row], pred: list[Figure]) -> tuple[list[tuple[Row, Figure]], list[Row], list]:
-    """Pair (metric, value) as multisets, preferring pairs that agree on qualifier and scope."""
-    free = list(pred)
-    pairs: list[tuple[Row, Figure]] = []
-    missed: list[Row] = []
-    for g in gold:
-        hits = [p for p in free if p.metric == g[0] and same_value(p.value, g[1])]
-        if not hits:
-            missed.append(g)
-            continue
-        best = max(hits, key=lambda p: (p.qualifier == g[2]) + (p.scope == g[3]))
-        free.remove(best)
-        pairs.append((g, best))
-    return pairs, missed, free
-
-
 def evaluate() -> dict[str, Any]:
     """Relevance and figure scores over every demo article page, with each miss listed."""
     texts = {p: load_page(p) for p in [*RELEVANT, *NOT_RELEVANT]}
@@ -160,7 +139,7 @@ def evaluate() -> dict[str, Any]:
         if not want_rel:
             continue
         pred = figures.extract(body) if got_rel else []
-        pairs, missed, extra = match(RELEVANT[path], pred)
+        pairs, missed, extra = match(RELEVANT[path], pred, lambda g: g)
         tp, fn, fp = tp + len(pairs), fn + len(missed), fp + len(extra)
         for g, p in pairs:
             qual_ok += g[2] == p.qualifier
@@ -172,25 +151,15 @@ def evaluate() -> dict[str, Any]:
                 )
         misses += [f"[{path}] FN {g[0]}={g[1]} {g[2]} {g[3]}" for g in missed]
         misses += [f"[{path}] FP {p.metric}={p.value} | {p.evidence[:120]}" for p in extra]
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "pages": len(texts),
         "relevance": {
-            "precision": rel_tp / (rel_tp + rel_fp) if rel_tp + rel_fp else 1.0,
-            "recall": rel_tp / (rel_tp + rel_fn) if rel_tp + rel_fn else 1.0,
+            "precision": ratio(rel_tp, rel_tp + rel_fp),
+            "recall": ratio(rel_tp, rel_tp + rel_fn),
         },
-        "figures": {
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "tp": tp,
-            "fp": fp,
-            "fn": fn,
-        },
-        "qualifier_accuracy": qual_ok / tp if tp else 1.0,
-        "scope_accuracy": scope_ok / tp if tp else 1.0,
+        "figures": figure_scores(tp, fp, fn),
+        "qualifier_accuracy": ratio(qual_ok, tp),
+        "scope_accuracy": ratio(scope_ok, tp),
         "misses": misses,
         "ms_per_article": _timing(list(texts.values())),
         "extractor": figures.EXTRACTOR_VERSION,

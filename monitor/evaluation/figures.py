@@ -18,12 +18,8 @@ from typing import Any
 
 from monitor import figures, relevance
 from monitor.evaluation import cases_dir
+from monitor.evaluation.scoring import Label, figure_scores, match, ratio, same_value
 from monitor.items import Figure
-
-
-def default_cases_dir() -> Path:
-    """Where the labelled cases live unless told otherwise."""
-    return cases_dir()
 
 
 def load_cases(cases_dir: Path) -> list[dict[str, Any]]:
@@ -32,32 +28,15 @@ def load_cases(cases_dir: Path) -> list[dict[str, Any]]:
     return sorted(cases, key=lambda c: str(c["id"]))
 
 
-def _same_value(a: float, b: float) -> bool:
-    """Values match to 2 decimals (years) or to a relative millionth (money, counts)."""
-    return abs(a - b) <= max(0.011, abs(b) * 1e-6)
+def _label(g: dict[str, Any]) -> Label:
+    return g["metric"], g["value"], g["qualifier"], g["scope"]
 
 
 def match_figures(
     gold: list[dict[str, Any]], pred: list[Figure]
 ) -> tuple[list[tuple[dict[str, Any], Figure]], list[dict[str, Any]], list[Figure]]:
     """Match (metric, value) as multisets, preferring pairs that also agree on qualifier/scope."""
-    free = list(pred)
-    pairs: list[tuple[dict[str, Any], Figure]] = []
-    missed: list[dict[str, Any]] = []
-    for g in gold:
-        hits = [p for p in free if p.metric == g["metric"] and _same_value(p.value, g["value"])]
-        if not hits:
-            missed.append(g)
-            continue
-        best = max(hits, key=lambda p: (p.qualifier == g["qualifier"]) + (p.scope == g["scope"]))
-        free.remove(best)
-        pairs.append((g, best))
-    return pairs, missed, free
-
-
-def _ratio(num: int, den: int) -> float:
-    """A safe ratio: 1.0 when there is nothing to score."""
-    return num / den if den else 1.0
+    return match(gold, pred, _label)
 
 
 def _relevance_scores(cases: list[dict[str, Any]]) -> tuple[dict[str, float], list[str]]:
@@ -71,7 +50,7 @@ def _relevance_scores(cases: list[dict[str, Any]]) -> tuple[dict[str, float], li
         fn += (not got) and c["relevant"]
         if got != c["relevant"]:
             wrong.append(f"{c['id']}: labelled {c['relevant']}, got {got}")
-    return {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn)}, wrong
+    return {"precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn)}, wrong
 
 
 def evaluate(cases_dir: Path) -> dict[str, Any]:
@@ -126,27 +105,18 @@ def evaluate(cases_dir: Path) -> dict[str, Any]:
                     "evidence": p.evidence[:160],
                 }
             )
-    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "cases": len(cases),
         "relevance": rel,
         "relevance_errors": rel_wrong,
-        "figures": {
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "tp": tp,
-            "fp": fp,
-            "fn": fn,
-        },
-        "qualifier_accuracy": _ratio(qual_ok, tp),
-        "scope_accuracy": _ratio(scope_ok, tp),
+        "figures": figure_scores(tp, fp, fn),
+        "qualifier_accuracy": ratio(qual_ok, tp),
+        "scope_accuracy": ratio(scope_ok, tp),
         "figures_on_negatives": negative_figs,
         "per_metric": {
             m: {
-                "precision": _ratio(n["tp"], n["tp"] + n["fp"]),
-                "recall": _ratio(n["tp"], n["tp"] + n["fn"]),
+                "precision": ratio(n["tp"], n["tp"] + n["fp"]),
+                "recall": ratio(n["tp"], n["tp"] + n["fn"]),
                 **dict(n),
             }
             for m, n in sorted(per.items())
@@ -213,9 +183,9 @@ def quantulum_baseline(cases_dir: Path) -> str:
         values = [q.value for q in parser.parse(c["text"])]
         for g in c["figures"]:
             total += 1
-            found += any(_same_value(v, g["value"]) for v in values)
+            found += any(same_value(v, g["value"]) for v in values)
     return (
-        f"quantulum3 value recall (no metric typing): {_ratio(found, total):.3f} ({found}/{total})"
+        f"quantulum3 value recall (no metric typing): {ratio(found, total):.3f} ({found}/{total})"
     )
 
 
@@ -255,7 +225,7 @@ def _print_report(r: dict[str, Any], baseline: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=Path, default=default_cases_dir())
+    ap.add_argument("--cases", type=Path, default=cases_dir())
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     ap.add_argument("--big", action="store_true", help="also time 64 KiB - 1 MiB pages")
     args = ap.parse_args(argv)
