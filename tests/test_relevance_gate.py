@@ -54,3 +54,60 @@ def test_gate_never_rejects_a_relevant_eval_case() -> None:
         case = json.loads(path.read_text(encoding="utf-8"))
         if relevance.assess(case["title"], case["text"])[0]:
             assert relevance.may_mention(_page(case["title"], case["text"])), case["id"]
+
+
+# The second gate, rough_text, decides on page text whether the full extractor runs: what it
+# drops as furniture must never be where an article's own words are.
+WEBFORMS_PAGE = b"""<!DOCTYPE html><html><head><title>Man jailed after stop check</title></head>
+<body><form method="post" action="./article.aspx?id=4417" id="aspnetForm">
+<div class="aspNetHidden"><input type="hidden" name="__VIEWSTATE" value="dDwtMTA4"></div>
+<div id="header"><input name="ctl00$search" aria-label="Search"></div>
+<div id="content"><h1>Man jailed after stop check</h1>
+<p>A 24-year-old who ran a county lines drug operation from Leeds into Scarborough has been
+jailed for four years and six months.</p>
+<p>Officers who stopped his car found 38 wraps of crack cocaine and heroin and two phones.</p>
+</div></form></body></html>"""
+
+
+def test_rough_text_keeps_an_article_wrapped_in_one_form_and_drops_a_search_form() -> None:
+    rough = text.rough_text(WEBFORMS_PAGE)
+    assert "ran a county lines drug operation" in rough
+    searchable = b"<html><body><form><input name=q><label>County lines</label></form><p>x</p>"
+    assert "County lines" not in text.rough_text(searchable + b"</body></html>")
+
+
+def test_rough_text_keeps_an_articles_own_header_and_drops_the_sites() -> None:
+    page = (
+        b"<html><body><header><a href='/county-lines/'>County lines advice</a></header>"
+        b"<main><article><header><p class='standfirst'>Officers closed three deal lines.</p>"
+        b"</header><p>Two men were charged.</p></article></main></body></html>"
+    )
+    rough = text.rough_text(page)
+    assert "closed three deal lines" in rough and "advice" not in rough
+
+
+def test_a_webforms_article_whose_entry_never_says_county_lines_is_archived_relevant(
+    tmp_path: Path,
+) -> None:
+    from sqlite_utils import Database
+
+    from monitor.loopback import SiteServer
+    from tests.test_hostile import body, run_monitor, write_config
+
+    with SiteServer(tmp_path) as site:
+        link = f"{site.base}/article.aspx?id=4417"
+        site.routes["/article.aspx"] = body(WEBFORMS_PAGE, "text/html; charset=utf-8")
+        site.routes["/news.xml"] = body(
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><item>'
+            b"<title>Man jailed after stop check</title><link>" + link.encode() + b"</link>"
+            b"<guid>4417</guid><description>Officers found class A drugs in his car."
+            b"</description></item></channel></rss>"
+        )
+        cfg = write_config(tmp_path / "c.yaml", {"webforms-force": f"{site.base}/news.xml"})
+        run = run_monitor("run", "--all", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
+    assert run.returncode == 0, run.stderr
+    db = Database(tmp_path / "a.db")
+    (article,) = list(db["articles"].rows)
+    assert article["relevant"] == 1, article["matched_terms"]
+    assert "county lines" in article["matched_terms"]
+    assert "38 wraps of crack cocaine" in article["body"]
