@@ -38,6 +38,52 @@ def test_gate_on_release_phrasings(raw: bytes, expected: bool) -> None:
     assert relevance.may_mention(raw) is expected
 
 
+MENU = (
+    b"<header><a href='/'>Police</a></header><nav class='menu'><ul><li><a href='/advice/'>Advice"
+    b"</a><ul><li><a href='/advice/county-lines/'>County lines</a></li></ul></li></ul></nav>"
+)
+RELATED = b"<aside><h2>Latest news</h2><a href='/n/2'>Two county lines closed</a></aside>"
+
+
+def _police_page(article: bytes, extra: bytes = b"") -> bytes:
+    return (
+        b"<!DOCTYPE html><html><head><title>News</title><style>p{line-height:1.5}</style></head>"
+        b"<body>" + MENU + extra + b"<main><article>" + article + b"</article></main>" + RELATED
+        + b"<footer><a href='/county-lines/'>County lines</a></footer></body></html>"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (_police_page(b"<p>A burglar was jailed for two years.</p>"), False),
+        (_police_page(b"<p>Two men who ran a county line were jailed.</p>"), True),
+        (_police_page(b"<p>The line\n          holder was 17.</p>"), True),
+        # a commented-out menu is not the start of a menu
+        (_police_page(b"<p>Officers closed a deal line.</p>", b"<!-- <nav> old -->"), True),
+        (_police_page(b"<p>A burglar was jailed.</p>", b"<!-- <nav> old -->"), False),
+        # a menu never closed, or one a script writes: only a parser knows where it ends
+        (_police_page(b"<p>A burglar was jailed.</p>", b"<nav><a>Home</a>"), True),
+        (_police_page(b"<p>A burglar was jailed.</p>", b"<script>m='<nav>'</script>"), True),
+    ],
+    ids=[
+        "menu-only",
+        "in-text",
+        "line-holder",
+        "comment-nav",
+        "comment-nav-menu-only",
+        "unclosed-nav",
+        "nav-in-script",
+    ],  # fmt: skip
+)
+def test_gate_reads_past_the_menus_and_sidebars_every_police_page_carries(
+    page: bytes, expected: bool
+) -> None:
+    assert relevance.may_mention(page) is expected
+    if expected is False:  # what the gate rejects, rough_text and the lexicon would too
+        assert not relevance.assess("News", text.rough_text(page))[0]
+
+
 def test_gate_never_rejects_a_relevant_demo_page() -> None:
     pages = [p for p in DEMO_SITE.rglob("index.html")]
     assert len(pages) >= 20
