@@ -123,6 +123,9 @@ def test_a_corrected_release_keeps_both_versions(site: tuple[SiteServer, Path, P
     kept = {(f["metric"], f["value"], f["force"]) for f in json.loads(old["figures"])}
     assert kept == {("arrests", 11, "essex"), ("cash_seized_gbp", 8200, "essex")}
     assert now["text_sha256"] != art["text_sha256"]
+    search = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+    assert db.execute(search, ['"arrested 12 people"']).fetchall() == [(art["id"],)]
+    assert db.execute(search, ['"arrested 11 people"']).fetchall() == []  # the old text is gone
 
     feed = root / "essex/news/rss.xml"  # the feed is rebuilt (no 304) but the entry is the same
     feed.write_text(feed.read_text().replace("<description>News", "<description>Latest news"))
@@ -218,3 +221,25 @@ def test_a_press_copy_never_displaces_a_pageless_police_entry(sources: Database)
     archive.save_article(sources, gn_first, None, "t")
     press.entry.url = press.entry.original_url = URL + "?gn"
     assert archive.revisit(sources, press.entry) == "upgrade"  # press fetches; GN did not
+
+
+def test_placing_an_article_leaves_its_full_text_index_alone(tmp_path: Path) -> None:
+    """Only a change of title or body re-indexes an article (m018): moving it between stories,
+    which placement and `monitor restory` do to every article, costs no tokenising."""
+    db = archive.open_archive(tmp_path / "a.db")
+    db.execute("INSERT INTO sources (id, name, kind, url) VALUES ('p', 'p', 'police', 'http://p')")
+    db.execute(
+        "INSERT INTO articles (id, source_id, url, title, body) VALUES"
+        " (1, 'p', 'http://p/1', 'Lines closed', 'Officers closed four county lines.')"
+    )
+    db.execute("INSERT INTO stories (id, title) VALUES (7, 'Lines closed')")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    db.execute("UPDATE articles SET story_id = 7 WHERE id = 1")
+    assert statements and not [s for s in statements if "articles_fts" in s]
+    db.execute("UPDATE articles SET body = 'Officers closed five deal lines.' WHERE id = 1")
+    assert [s for s in statements if "articles_fts" in s]
+    db.conn.set_trace_callback(None)
+    search = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+    assert db.execute(search, ["five"]).fetchall() == [(1,)]
+    assert db.execute(search, ["four"]).fetchall() == []

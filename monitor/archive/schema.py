@@ -843,3 +843,18 @@ def m017_national_weeks(db: Database) -> None:
             f"CREATE TRIGGER derived_{name} AFTER {event} ON story_figures WHEN {when}"
             f" BEGIN {refresh_national_sql(ids)} END"
         )
+
+
+@migrations()
+def m018_fts_follows_only_title_and_body(db: Database) -> None:
+    """sqlite-utils' FTS trigger fires on any UPDATE of articles, so placing an article in a
+    story (story_id), a restory or a version bump re-tokenised its whole body twice. It now fires
+    only when the indexed columns change; the index itself is untouched."""
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        'CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "body" ON "articles" BEGIN'
+        ' INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "body")'
+        ' VALUES(\'delete\', old.rowid, old."title", old."body");'
+        ' INSERT INTO "articles_fts" (rowid, "title", "body")'
+        ' VALUES (new.rowid, new."title", new."body"); END'
+    )
