@@ -8,7 +8,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -105,8 +105,15 @@ def split_publisher(title: str) -> tuple[str, str | None]:
 
 def title_tokens(title: str) -> set[str]:
     """Normalised headline words for similarity: publisher suffix and shared vocabulary dropped."""
+    return set(_title_tokens(title))
+
+
+@lru_cache(maxsize=4096)
+def _title_tokens(title: str) -> frozenset[str]:
+    # memoised: placement rebuilds the key of each candidate, and a cycle's candidates are
+    # mostly the same few dozen recent articles
     words = _WORD.findall(split_publisher(title)[0].lower().replace("'s ", " "))
-    return {w.replace(",", "") for w in words if w not in STOPWORDS}
+    return frozenset(w.replace(",", "") for w in words if w not in STOPWORDS)
 
 
 def shingles(text: str, size: int = SHINGLE_SIZE) -> set[int]:

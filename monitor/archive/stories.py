@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlite_utils import Database
@@ -114,21 +115,44 @@ def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    facts = {
-        int(a): json.loads(f)
+    stored = {
+        int(a): f
         for a, f in db.execute(
             f"SELECT article_id, facts FROM story_facts WHERE article_id IN ({marks})", ids
         )
     }
-    missing = [a for a in ids if a not in facts]
+    force = _source_forces(db)
+    figs = _figures_of(db, ids)
+    keys = {}
+    for a, text in stored.items():
+        source = _stored_facts(text)["source"]
+        keys[a] = _stored_key(text, force.get(source), tuple(figs[a]))
+    missing = [a for a in ids if a not in stored]
     if missing:
         rows = db.execute(
             f"{_ARTICLE_SQL} WHERE a.id IN ({','.join('?' * len(missing))})", missing
         ).fetchall()
-        facts.update({int(r[0]): _facts_from_article(db, r) for r in rows})
-    force = _source_forces(db)
-    figs = _figures_of(db, ids)
-    return {a: _key_from_facts(f, force.get(f["source"]), figs[a]) for a, f in facts.items()}
+        for row in rows:
+            facts = _facts_from_article(db, row)
+            keys[int(row[0])] = _key_from_facts(facts, force.get(facts["source"]), figs[row[0]])
+    return keys
+
+
+# A cycle compares each new article with the same few dozen recent ones, so the keys built from
+# their stored facts are memoised on what they are built from (the facts as stored, the source's
+# force, the figures): a revised article or a changed force is a different entry, never a stale
+# one. Keys and facts are shared, so nothing may change them in place.
+@lru_cache(maxsize=1024)
+def _stored_facts(text: str) -> dict[str, Any]:
+    facts: dict[str, Any] = json.loads(text)
+    return facts
+
+
+@lru_cache(maxsize=1024)
+def _stored_key(
+    text: str, force: str | None, figs: tuple[tuple[str, float, str], ...]
+) -> dedupe.StoryKey:
+    return _key_from_facts(_stored_facts(text), force, list(figs))
 
 
 def _source_forces(db: Database) -> dict[str, str]:
