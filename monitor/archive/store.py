@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from monitor import forces, health
 from monitor.archive import stories, versions
-from monitor.archive.db import connect, insert, now_iso, table, tune, write
+from monitor.archive.db import connect, insert, insert_many, now_iso, table, tune, write
 from monitor.archive.schema import migrations
 from monitor.attribution import ArticleContext
 from monitor.config import Config
@@ -481,6 +481,5 @@ def save_irrelevant(db: Database, arts: list[Article], run_id: int | None) -> li
                     "text_sha256": versions.text_sha256(None, e.summary),
                 }
             )
-        if rows:
-            table(db, "articles").insert_all(rows)
+        insert_many(db, "articles", rows)
     return later
