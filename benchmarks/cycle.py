@@ -10,7 +10,9 @@ Everything is measured in the same run, on the same machine, so the ratios mean 
   by a bare aiohttp client (16 connections, 2 per host, like settings.py), plus plain lxml text
   of the article pages it fetched, plus `python -c pass` start-up;
 - re-poll: a second `monitor run --all` on the same archive (every feed answers 304), against
-  the start-up of an empty Scrapy spider process (asyncio reactor, no requests);
+  the start-up of an empty Scrapy spider process (asyncio reactor, no requests; the issue's
+  floor) and against the bare Scrapy spider sending the re-poll's requests with the same ETags
+  (every one a 304 too: what any client of those feeds must pay);
 - placement: 1,000 new articles through archive.is_archived + archive.save_article (append,
   figures, story placement) into archives of 1k and N (default 200k) articles;
 - daemon: RSS of the real `monitor daemon --tick 1` at cycle 1 and cycle N (default 20), by
@@ -61,17 +63,19 @@ process.start()
 """
 # The framework floor: the same URLs the cold cycle requested (feeds, robots.txt, pages), fetched
 # by a bare Scrapy spider with the monitor's politeness (16 slots, 2 per host, AutoThrottle with
-# the same start delay), no parsing, no pipelines, no archive.
+# the same start delay), no parsing, no pipelines, no archive. Given "url<TAB>etag" lines it sends
+# the ETag as If-None-Match: the re-poll's requests, answered 304 as the monitor's were.
 BARE_SPIDER = """
 import sys
 import scrapy
 from scrapy.crawler import CrawlerProcess
-URLS = open(sys.argv[1]).read().split()
+LINES = [line.split("\t") for line in open(sys.argv[1]).read().splitlines() if line]
 class Bare(scrapy.Spider):
     name = "bare"
     async def start(self):
-        for url in URLS:
+        for url, *etag in LINES:
             yield scrapy.Request(url, dont_filter=True, callback=self.parse,
+                                 headers={"If-None-Match": etag[0]} if etag else {},
                                  meta={"handle_httpstatus_all": True})
     def parse(self, response):
         return None
@@ -95,10 +99,13 @@ class LoggedSite(SiteServer):
     def __init__(self, root: Path, host: str) -> None:
         super().__init__(root, host=host)
         self.log: list[tuple[str, int, int]] = []
+        self.etags: dict[str, str] = {}  # path -> If-None-Match the client sent
 
     def answer(self, handler: Any) -> tuple[int, dict[str, str], bytes]:
         status, headers, body = super().answer(handler)
         self.log.append((handler.path, status, len(body)))
+        if sent := handler.headers.get("If-None-Match"):
+            self.etags[handler.path] = sent
         return status, headers, body
 
 
@@ -119,7 +126,18 @@ def take_logs(sites: list[LoggedSite]) -> list[tuple[str, str, int, int]]:
         out += [(site.base, p, s, n) for p, s, n in site.log]
         site.log.clear()
         site.requests.clear()
+        site.etags.clear()
     return out
+
+
+def request_lines(sites: list[LoggedSite]) -> str:
+    """The requests since the last take_logs as the bare spider's input: url, tab, ETag sent."""
+    lines = []
+    for site in sites:
+        for path, _, _ in site.log:
+            etag = site.etags.get(path)
+            lines.append(f"{site.base}{path}\t{etag}" if etag else f"{site.base}{path}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- processes
@@ -542,12 +560,20 @@ def main() -> None:
                 add("cold_s", cold["wall"])
                 add("cold_cpu_s", cold["cpu"])
                 repoll = monitor_run(config, db)
+                repoll_urls = work / "repoll-urls.txt"
+                repoll_urls.write_text(request_lines(sites))
                 repoll_log = take_logs(sites)
                 add("repoll_s", repoll["wall"])
                 add("repoll_cpu_s", repoll["cpu"])
                 empty = timed_process([sys.executable, "-c", EMPTY_SPIDER])
                 add("empty_spider_s", empty["wall"])
                 add("empty_spider_cpu_s", empty["cpu"])
+                bare_repoll = timed_process([sys.executable, "-c", BARE_SPIDER, str(repoll_urls)])
+                take_logs(sites)
+                add("bare_repoll_s", bare_repoll["wall"])
+                add("bare_repoll_cpu_s", bare_repoll["cpu"])
+                add("repoll_vs_bare_repoll", repoll["wall"] / bare_repoll["wall"])
+                add("repoll_vs_bare_repoll_cpu", repoll["cpu"] / max(1e-9, bare_repoll["cpu"]))
                 url_file = work / "cold-urls.txt"
                 url_file.write_text("\n".join(base + path for base, path, _, _ in cold_log))
                 bare = timed_process([sys.executable, "-c", BARE_SPIDER, str(url_file)])
@@ -674,6 +700,16 @@ def main() -> None:
             "  re-poll / empty spider",
             fmt(s["repoll_vs_empty_spider"], "x"),
             f"CPU {fmt(s['repoll_vs_empty_spider_cpu'], 'x')}; target <= 1.3x",
+        ),
+        (
+            "  bare Scrapy, same requests (304)",
+            fmt(s["bare_repoll_s"]),
+            f"CPU {fmt(s['bare_repoll_cpu_s'])}",
+        ),
+        (
+            "  re-poll / bare Scrapy re-poll",
+            fmt(s["repoll_vs_bare_repoll"], "x"),
+            f"CPU {fmt(s['repoll_vs_bare_repoll_cpu'], 'x')}",
         ),
         *(
             [
