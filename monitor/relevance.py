@@ -250,20 +250,26 @@ _LINE_HOLDER = re.compile(rb"line" + _GAP + rb"holder")
 _HOLDER_GAP = 512
 
 
-def _anchor_hits(low: bytes) -> list[int]:
-    """Where in a lower-cased page an anchor begins (every place _ANCHORS.search could find)."""
+_MAX_LOOKS = 2000  # anchor candidates examined; a page past that is parsed instead (hostile or odd)
+
+
+def _anchor_hits(low: bytes) -> list[int] | None:
+    """Where in a lower-cased page an anchor begins (every place _ANCHORS.search could find), or
+    None past _MAX_LOOKS candidates, so a hostile page costs a bounded loop, then a parse."""
     hits = []
-    for start in _ANCHOR_STARTS:
+    looks = 0
+    for start, confirm in (*((s, _ANCHORS) for s in _ANCHOR_STARTS), (b"holder", _LINE_HOLDER)):
         at = low.find(start)
         while at != -1:
-            if _ANCHORS.match(low, at):
+            looks += 1
+            if looks > _MAX_LOOKS:
+                return None
+            if confirm is _LINE_HOLDER:
+                if found := _LINE_HOLDER.search(low, max(0, at - _HOLDER_GAP), at + 6):
+                    hits.append(found.start())
+            elif _ANCHORS.match(low, at):
                 hits.append(at)
             at = low.find(start, at + 1)
-    at = low.find(b"holder")
-    while at != -1:
-        if found := _LINE_HOLDER.search(low, max(0, at - _HOLDER_GAP), at + 6):
-            hits.append(found.start())
-        at = low.find(b"holder", at + 1)
     return sorted(hits)
 
 
@@ -276,6 +282,8 @@ def may_mention(raw: bytes) -> bool:
         return True  # UTF-16/32: the bytes do not spell the words; decide on the parsed text
     low = raw.lower()
     hits = _anchor_hits(low)
+    if hits is None:
+        return True
     if not hits:
         return False
     spans = text.furniture_spans(low)

@@ -57,6 +57,7 @@ def _declares_other(page: bytes) -> bool:
 # the whole page, article and all, in one <form>. A header goes only outside the article, where
 # the headline and standfirst may sit.
 FURNITURE = ("script", "style", "nav", "footer", "noscript", "aside", "template")
+MAX_FURNITURE = 5000
 _FURNITURE = (
     "|".join(f"//{tag}" for tag in FURNITURE)
     + "|//header[not(ancestor::article) and not(ancestor::main)]"
@@ -74,7 +75,10 @@ def furniture_spans(low: bytes) -> list[tuple[int, int]] | None:
     closed as often as it is opened (unclosed, nested, or written inside a script), because then
     only a parser can tell where it ends."""
     balance: dict[bytes, int] = {}
-    for match in _FURNITURE_TAG.finditer(_COMMENT.sub(b"", low) if b"<!--" in low else low):
+    found = _FURNITURE_TAG.finditer(_COMMENT.sub(b"", low) if b"<!--" in low else low)
+    for count, match in enumerate(found):
+        if count >= MAX_FURNITURE:
+            return None  # a real page has tens; thousands is a hostile page: let lxml judge it
         tag = match.group(2)
         balance[tag] = balance.get(tag, 0) + (-1 if match.group(1) else 1)
     if any(balance.values()):
@@ -87,6 +91,8 @@ def furniture_spans(low: bytes) -> list[tuple[int, int]] | None:
         close = low.find(b"</" + tag if tag else b"-->", opened.end())
         end = len(low) if close == -1 else low.find(b">", close) + 1 or len(low)
         spans.append((opened.start(), end))
+        if len(spans) > MAX_FURNITURE:
+            return None
         pos = end
     return spans
 
