@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
-
-from monitor import text
 
 _I = re.IGNORECASE
 # Run on lowercased text without IGNORECASE or a leading \b: several times faster.
@@ -231,8 +228,9 @@ def is_candidate(title: str, summary: str) -> bool:
 
 # Every lexicon term above contains one of these anchors, so a page whose lower-cased bytes hold
 # none of them cannot be relevant: it is rejected without building a tree (most fetched pages).
-# Entities and no-break spaces stand in for the whitespace a parsed page would have.
-_GAP = rb"(?:\s|-|&nbsp;|&#160;|&#xa0;|\xc2\xa0)+"
+# Between the words of an anchor, whatever a parsed page would read as a space or nothing:
+# whitespace, hyphens, no-break spaces, any character reference, a tag ("two <a>drug</a> lines").
+_GAP = rb"(?:\s|-|\xc2\xa0|&#?\w{1,8};|<[^<>]{0,200}>)+"
 _ANCHORS = re.compile(
     rb"county|cuckoo|nclcc|orochi|intensification|(?:deal|drug)\w*"
     + _GAP
@@ -240,58 +238,51 @@ _ANCHORS = re.compile(
     + _GAP
     + rb"holder"
 )
+# A letter written as a character reference ("c&#111;unty"): only a parse can read that word.
+_LETTER_REFERENCE = re.compile(
+    rb"&#(?:0*(?:6[5-9]|[78]\d|9[07-9]|1[01]\d|12[0-2])|x0*[4-7][0-9a-f]);"  # A-Z, a-z
+)
 
 # The literal each anchor begins with: bytes.find skips to them ~20x faster than the regex can
 # scan a 40 KB page, and the regex then only confirms a match where one begins. "line holder" is
-# found from "holder" (a page's CSS says "line" a hundred times), looking back past a gap of up to
-# _HOLDER_GAP bytes of whitespace and entities.
+# found from "holder" (a page's CSS says "line" a hundred times), looking back up to _HOLDER_GAP
+# bytes for its "line".
 _ANCHOR_STARTS = (b"county", b"cuckoo", b"nclcc", b"orochi", b"intensification", b"deal", b"drug")
 _LINE_HOLDER = re.compile(rb"line" + _GAP + rb"holder")
-_HOLDER_GAP = 512
+_HOLDER_GAP = 4096
+_MAX_LOOKS = 2000  # anchor candidates examined; past that the page is parsed (hostile or odd)
 
 
-_MAX_LOOKS = 2000  # anchor candidates examined; a page past that is parsed instead (hostile or odd)
-
-
-def _anchor_hits(low: bytes) -> list[int] | None:
-    """Where in a lower-cased page an anchor begins (every place _ANCHORS.search could find), or
-    None past _MAX_LOOKS candidates, so a hostile page costs a bounded loop, then a parse."""
-    hits = []
+def _has_anchor(low: bytes) -> bool:
+    """Does an anchor begin anywhere in this lower-cased page? (What _ANCHORS.search would say,
+    at bytes.find speed.) True past _MAX_LOOKS candidates: a hostile page costs a bounded loop,
+    then a parse under the extraction budget."""
     looks = 0
-    for start, confirm in (*((s, _ANCHORS) for s in _ANCHOR_STARTS), (b"holder", _LINE_HOLDER)):
+    for start in (*_ANCHOR_STARTS, b"holder"):
         at = low.find(start)
         while at != -1:
             looks += 1
             if looks > _MAX_LOOKS:
-                return None
-            if confirm is _LINE_HOLDER:
-                if found := _LINE_HOLDER.search(low, max(0, at - _HOLDER_GAP), at + 6):
-                    hits.append(found.start())
+                return True
+            if start == b"holder":
+                if _LINE_HOLDER.search(low, max(0, at - _HOLDER_GAP), at + 6):
+                    return True
             elif _ANCHORS.match(low, at):
-                hits.append(at)
+                return True
             at = low.find(start, at + 1)
-    return sorted(hits)
+    return False
 
 
 def may_mention(raw: bytes) -> bool:
-    """Could this page's text match the lexicon? False when no anchor is in its bytes, or when
-    every anchor sits in furniture rough_text drops (a police site's menu links its "County
-    lines" advice page from every page it serves; a sidebar lists other stories' headlines)."""
+    """Could this page's text match the lexicon? False only when no anchor is in its bytes.
+
+    Any anchor counts, a site menu's "County lines" link included: a byte scan cannot tell
+    reliably which bytes a parser puts inside a menu (misnested tags close elements early, a
+    "<nav" may sit in an attribute or a <textarea>), and a page wrongly rejected here is lost."""
     head = raw[:1024]
     if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16/32: the bytes do not spell the words; decide on the parsed text
     low = raw.lower()
-    hits = _anchor_hits(low)
-    if hits is None:
+    if _has_anchor(low):
         return True
-    if not hits:
-        return False
-    spans = text.furniture_spans(low)
-    if spans is None:
-        return True
-    starts = [start for start, _ in spans]
-    for hit in hits:
-        i = bisect.bisect_right(starts, hit) - 1
-        if i < 0 or hit >= spans[i][1]:
-            return True  # an anchor in the page's own text
-    return False
+    return b"&#" in low and _LETTER_REFERENCE.search(low) is not None

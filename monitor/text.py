@@ -56,45 +56,11 @@ def _declares_other(page: bytes) -> bool:
 # only when it holds no prose (a search box, a newsletter sign-up): ASP.NET WebForms sites wrap
 # the whole page, article and all, in one <form>. A header goes only outside the article, where
 # the headline and standfirst may sit.
-FURNITURE = ("script", "style", "nav", "footer", "noscript", "aside", "template")
-MAX_FURNITURE = 5000
 _FURNITURE = (
-    "|".join(f"//{tag}" for tag in FURNITURE)
-    + "|//header[not(ancestor::article) and not(ancestor::main)]"
-    + "|//form[not(.//p) and not(.//article) and not(.//main)]"
+    "//script|//style|//nav|//footer|//noscript|//aside|//template"
+    "|//header[not(ancestor::article) and not(ancestor::main)]"
+    "|//form[not(.//p) and not(.//article) and not(.//main)]"
 )
-_NAMES = b"|".join(tag.encode() for tag in FURNITURE)
-_FURNITURE_OPEN = re.compile(rb"<(?:!--|(" + _NAMES + rb")(?=[\s/>]))")
-_FURNITURE_TAG = re.compile(rb"<(/?)(" + _NAMES + rb")(?=[\s/>])")
-_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
-
-
-def furniture_spans(low: bytes) -> list[tuple[int, int]] | None:
-    """Byte ranges of a lower-cased page that rough_text would drop wherever they sit (comments
-    and the FURNITURE elements), found without a parse; None when some furniture element is not
-    closed as often as it is opened (unclosed, nested, or written inside a script), because then
-    only a parser can tell where it ends."""
-    balance: dict[bytes, int] = {}
-    found = _FURNITURE_TAG.finditer(_COMMENT.sub(b"", low) if b"<!--" in low else low)
-    for count, match in enumerate(found):
-        if count >= MAX_FURNITURE:
-            return None  # a real page has tens; thousands is a hostile page: let lxml judge it
-        tag = match.group(2)
-        balance[tag] = balance.get(tag, 0) + (-1 if match.group(1) else 1)
-    if any(balance.values()):
-        return None
-    spans = []
-    pos = 0
-    while opened := _FURNITURE_OPEN.search(low, pos):
-        tag = opened.group(1)
-        # bytes.find, not a lazy regex: a page's inline <style> alone can be 30 KB
-        close = low.find(b"</" + tag if tag else b"-->", opened.end())
-        end = len(low) if close == -1 else low.find(b">", close) + 1 or len(low)
-        spans.append((opened.start(), end))
-        if len(spans) > MAX_FURNITURE:
-            return None
-        pos = end
-    return spans
 
 
 def rough_text(page: str | bytes) -> str:
