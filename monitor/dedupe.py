@@ -209,10 +209,24 @@ class StoryKey:
     signature: list[int] = field(default_factory=list)  # MinHash of the body's shingles
     shingle_count: int = 0
 
+    _by_metric: dict[str, list[tuple[float, str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
         if self.figures and not self.facts:  # built from bare (metric, value) pairs
             self.facts = {(m, v, "exact") for m, v in self.figures}
         self.has_body = self.has_body or bool(self.body)
+
+    def facts_by_metric(self) -> dict[str, list[tuple[float, str]]]:
+        """(value, qualifier) of each metric, grouped once: a key is compared with dozens of
+        candidates, and keys are never changed once built."""
+        if self._by_metric is None:
+            grouped: dict[str, list[tuple[float, str]]] = {}
+            for metric, value, qualifier in self.facts:
+                grouped.setdefault(metric, []).append((value, qualifier))
+            self._by_metric = grouped
+        return self._by_metric
 
 
 def text_facts(title: str, body: str, urls: Iterable[str] = ()) -> dict[str, Any]:

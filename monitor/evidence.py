@@ -40,6 +40,7 @@ its Jaccard is above 0.6, so of two stories it fits the closer headline wins.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -125,14 +126,10 @@ def compatible(a: float, qa: str, b: float, qb: str) -> tuple[bool, bool]:
 
 def _figure_agreement(a: StoryKey, b: StoryKey) -> tuple[float, int, int]:
     """(weight of the metrics that agree, metrics agreeing, metrics disagreeing)."""
-    by_metric: dict[str, tuple[list[tuple[float, str]], list[tuple[float, str]]]] = {}
-    for facts, side in ((a.facts, 0), (b.facts, 1)):
-        for m, v, q in facts:
-            by_metric.setdefault(m, ([], []))[side].append((v, q))
+    mine, theirs = a.facts_by_metric(), b.facts_by_metric()
     weight, agree, disagree = 0.0, 0, 0
-    for metric, (left, right) in by_metric.items():
-        if not left or not right:
-            continue
+    for metric in mine.keys() & theirs.keys():
+        left, right = mine[metric], theirs[metric]
         best = 0.0
         for va, qa in left:
             for vb, qb in right:
@@ -179,7 +176,7 @@ def text_similarity(a: StoryKey, b: StoryKey) -> tuple[float, bool]:
         return inter / len(a.body | b.body), small >= 20 and inter >= 0.8 * small
     if not a.signature or len(a.signature) != len(b.signature):
         return 0.0, False
-    est = sum(x == y for x, y in zip(a.signature, b.signature, strict=True)) / len(a.signature)
+    est = sum(map(operator.eq, a.signature, b.signature)) / len(a.signature)
     least = min(a.shingle_count, b.shingle_count)
     common = est * (a.shingle_count + b.shingle_count) / (1 + est)
     return est, least >= 20 and common >= 0.8 * least
