@@ -1065,6 +1065,34 @@ def test_derived_tables_follow_every_write(tmp_path: Path) -> None:
     assert not [r for r in _stored(db)["story_figures"] if r[5] == "cash_seized_gbp"]
 
 
+def test_writes_deferred_for_one_placement_rebuild_each_story_once_and_correctly(
+    tmp_path: Path,
+) -> None:
+    """What refreshed_once() (m019) defers is rebuilt at its end: the same rows as computing
+    the story tables from scratch, with no trigger left switched off, even after a failure."""
+    from monitor.archive import schema
+
+    db = archive.open_archive(build_archive(tmp_path / "archive.db"))
+    held = "SELECT COUNT(*) FROM derived_deferred"
+    with archive.write(db), schema.refreshed_once(db):
+        assert db.execute(held).fetchone()[0] == 1
+        two = [r[0] for r in db.execute("SELECT id FROM stories ORDER BY id LIMIT 2")]
+        db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", two)
+        db.execute("UPDATE figures SET story_id = ? WHERE story_id = ?", two)
+        db.execute("DELETE FROM stories WHERE id = ?", [two[1]])
+        db.execute("UPDATE figures SET value = value + 1 WHERE metric = 'arrests'")
+        assert _stored(db) != _recomputed(db)  # deferred: nothing rebuilt yet
+    assert _stored(db) == _recomputed(db)
+    assert db.execute(held).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM derived_pending").fetchone()[0] == 0
+    with pytest.raises(ZeroDivisionError), archive.write(db), schema.refreshed_once(db):
+        db.execute("UPDATE figures SET value = value + 1 WHERE metric = 'arrests'")
+        _ = 1 / 0
+    assert db.execute(held).fetchone()[0] == 0  # rolled back, triggers live again
+    db.execute("UPDATE figures SET value = value + 1 WHERE metric = 'arrests'")  # autocommit
+    assert _stored(db) == _recomputed(db)
+
+
 # --- a long history: pages show the newest rows and say how to reach older ones (issue 18) ----
 
 GROWN = 400  # copies, one day further back each: over a year of history

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlite_utils import Database, Migrations
 
 from monitor.archive.db import table
@@ -858,3 +861,48 @@ def m018_fts_follows_only_title_and_body(db: Database) -> None:
         ' INSERT INTO "articles_fts" (rowid, "title", "body")'
         ' VALUES (new.rowid, new."title", new."body"); END'
     )
+
+
+# m019: a placement touched its story's derived rows once per statement (the article, each of
+# its figures, the story row, the restatement marks: 5-8 rebuilds of one story). While a
+# `derived_deferred` row exists the triggers only note the story ids in `derived_pending`, and
+# refreshed_once() rebuilds each story once at the end, in the same transaction.
+DERIVED_DEFERRED_DDL = (
+    "CREATE TABLE IF NOT EXISTS derived_deferred (held INTEGER);"
+    " CREATE TABLE IF NOT EXISTS derived_pending (story_id INTEGER)"
+)
+
+
+@migrations()
+def m019_derived_tables_refreshed_once_per_placement(db: Database) -> None:
+    for statement in DERIVED_DEFERRED_DDL.split("; "):
+        db.execute(statement)
+    deferring = "EXISTS (SELECT 1 FROM derived_deferred)"
+    for name, event, when, ids in DERIVED_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS derived_{name}")
+        db.execute(
+            f"CREATE TRIGGER derived_{name} AFTER {event} WHEN ({when}) AND NOT {deferring}"
+            f" BEGIN {refresh_stories_sql(ids)} END"
+        )
+        db.execute(
+            f"CREATE TRIGGER deferred_{name} AFTER {event} WHEN ({when}) AND {deferring}"
+            f" BEGIN INSERT INTO derived_pending (story_id) {ids}; END"
+        )
+
+
+@contextmanager
+def refreshed_once(db: Database) -> Iterator[None]:
+    """Defer the story tables' triggers inside one transaction, then rebuild each story they
+    noted once. Outside a transaction it defers nothing (a crash must not leave them off)."""
+    if not db.conn.in_transaction:
+        yield
+        return
+    db.execute("INSERT INTO derived_deferred (held) VALUES (1)")
+    try:
+        yield
+    finally:
+        db.execute("DELETE FROM derived_deferred")
+    pending = "SELECT story_id FROM derived_pending WHERE story_id IS NOT NULL"
+    for statement in refresh_stories_sql(pending).split(";\n"):
+        db.execute(statement.rstrip(";"))
+    db.execute("DELETE FROM derived_pending")

@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from monitor import dedupe
 from monitor.archive import restated
 from monitor.archive.db import insert, table
+from monitor.archive.schema import refreshed_once
 from monitor.dates import utc_iso
 from monitor.items import Article
 
@@ -339,7 +340,14 @@ def refresh_story(db: Database, story_id: int) -> None:
 
 
 def place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
-    """Join the matching story, or start one; returns (story_id, created)."""
+    """Join the matching story, or start one; returns (story_id, created). The story tables
+    (story_figures, story_copies) are rebuilt once for the stories it touched, not once per
+    statement."""
+    with refreshed_once(db):
+        return _place(db, article_id, art, published)
+
+
+def _place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
     key = _key_of(db, article_id)
     ikeys = dedupe.index_keys(key)
     story_id, orphans = _choose(db, article_id, key, ikeys, _Groups(db))
