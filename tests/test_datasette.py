@@ -996,12 +996,14 @@ def test_serve_refuses_a_port_in_use_in_one_line(archive_path: Path) -> None:
 
 def _recomputed(db: Any) -> dict[str, list[tuple[Any, ...]]]:
     """story_figures and story_copies as computed from scratch now."""
-    from monitor.archive import schema
+    from monitor.archive import derived
 
     every = "SELECT id FROM stories"
     return {
-        "story_figures": sorted(db.execute(schema.STORY_FIGURES_ROWS.format(ids=every)).fetchall()),
-        "story_copies": sorted(db.execute(schema.STORY_COPIES_ROWS.format(ids=every)).fetchall()),
+        "story_figures": sorted(
+            db.execute(derived.STORY_FIGURES_ROWS.format(ids=every)).fetchall()
+        ),
+        "story_copies": sorted(db.execute(derived.STORY_COPIES_ROWS.format(ids=every)).fetchall()),
     }
 
 
@@ -1013,9 +1015,9 @@ def _stored(db: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _months(db: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    from monitor.archive import schema
+    from monitor.archive import derived
 
-    keys = ", ".join(f"{k.format(r='sf')} AS {c}" for c, k in schema._MONTH_KEY.items())
+    keys = ", ".join(f"{k.format(r='sf')} AS {c}" for c, k in derived.MONTH_KEY.items())
     fresh = db.execute(
         f"SELECT month, metric, scope, unit, COUNT(DISTINCT story_id), COUNT(*),"
         f" SUM(COALESCE(value, 0)), SUM(COALESCE(qualifier != 'exact', 0))"
@@ -1031,9 +1033,9 @@ def _national(db: Any) -> list[tuple[Any, ...]]:
 
 
 def _national_recomputed(db: Any) -> list[tuple[Any, ...]]:
-    from monitor.archive import schema
+    from monitor.archive import derived
 
-    rows = schema.NATIONAL_WEEKS_ROWS.format(ids="SELECT id FROM stories")
+    rows = derived.NATIONAL_WEEKS_ROWS.format(ids="SELECT id FROM stories")
     return sorted(db.execute(rows).fetchall())
 
 
@@ -1071,11 +1073,11 @@ def test_writes_deferred_for_one_placement_rebuild_each_story_once_and_correctly
 ) -> None:
     """What refreshed_once() (m019) defers is rebuilt at its end: the same rows as computing
     the story tables from scratch, with no trigger left switched off, even after a failure."""
-    from monitor.archive import schema
+    from monitor.archive import derived
 
     db = archive.open_archive(build_archive(tmp_path / "archive.db"))
     held = "SELECT COUNT(*) FROM derived_deferred"
-    with archive.write(db), schema.refreshed_once(db):
+    with archive.write(db), derived.refreshed_once(db):
         assert db.execute(held).fetchone()[0] == 1
         two = [r[0] for r in db.execute("SELECT id FROM stories ORDER BY id LIMIT 2")]
         db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", two)
@@ -1086,7 +1088,7 @@ def test_writes_deferred_for_one_placement_rebuild_each_story_once_and_correctly
     assert _stored(db) == _recomputed(db)
     assert db.execute(held).fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM derived_pending").fetchone()[0] == 0
-    with pytest.raises(ZeroDivisionError), archive.write(db), schema.refreshed_once(db):
+    with pytest.raises(ZeroDivisionError), archive.write(db), derived.refreshed_once(db):
         db.execute("UPDATE figures SET value = value + 1 WHERE metric = 'arrests'")
         _ = 1 / 0
     assert db.execute(held).fetchone()[0] == 0  # rolled back, triggers live again

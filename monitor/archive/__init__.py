@@ -1,8 +1,9 @@
 """Storage: the only code that writes SQL to the archive (open, migrate, write, stories).
 
 Callers use ``from monitor import archive`` and the names re-exported here; the modules are
-``db`` (connect, the write transaction, snapshots; imports nothing else here), ``schema``
-(migrations and the SQL of views and derived tables), ``stories`` (story placement and its key
+``db`` (connect, the write transaction, snapshots; imports nothing else here), ``derived``
+(the story tables kept current by triggers: their SQL, and deferring them for one placement),
+``schema`` (migrations and the SQL of views), ``stories`` (story placement and its key
 index), ``regroup`` (`monitor restory`), ``restated``, ``versions``, ``backfill_state`` and
 ``store`` (sources, runs, polls, articles, figures; opens and upgrades an archive).
 """

@@ -34,7 +34,7 @@ from sqlite_utils import Database
 from monitor import dedupe
 from monitor.archive import restated
 from monitor.archive.db import insert, table
-from monitor.archive.schema import refreshed_once
+from monitor.archive.derived import refreshed_once
 from monitor.dates import utc_iso
 from monitor.items import Article
 
