@@ -650,6 +650,13 @@ def main() -> None:
 
     s = {k: stat(v) for k, v in results.items()}
     big = f"{args.archive_size // 1000}k"
+
+    def wall_cpu(
+        label: str, wall: str, cpu: str, unit: str = "s", note: str = ""
+    ) -> tuple[str, str, str]:
+        """A row of a wall-clock measure with its CPU twin beside it."""
+        return label, fmt(s[wall], unit), f"CPU {fmt(s[cpu], unit)}{note}"
+
     rows = [
         (
             "corpus",
@@ -657,16 +664,14 @@ def main() -> None:
             f"relevant, {args.repeats} repeats",
             "",
         ),
-        ("cold cycle (monitor run --all)", fmt(s["cold_s"]), f"CPU {fmt(s['cold_cpu_s'])}"),
-        (
-            "  bare Scrapy spider, same URLs",
-            fmt(s["bare_scrapy_s"]),
-            f"CPU {fmt(s['bare_scrapy_cpu_s'])}",
-        ),
-        (
+        wall_cpu("cold cycle (monitor run --all)", "cold_s", "cold_cpu_s"),
+        wall_cpu("  bare Scrapy spider, same URLs", "bare_scrapy_s", "bare_scrapy_cpu_s"),
+        wall_cpu(
             "  cold / bare Scrapy",
-            fmt(s["cold_vs_bare_scrapy"], "x"),
-            f"CPU {fmt(s['cold_vs_bare_scrapy_cpu'], 'x')}; target <= 1.5x",
+            "cold_vs_bare_scrapy",
+            "cold_vs_bare_scrapy_cpu",
+            "x",
+            "; target <= 1.5x",
         ),
         (
             "  floor = fetch + lxml text + python start",
@@ -685,31 +690,27 @@ def main() -> None:
             fmt(s["fetched_vs_relevant"], "x"),
             f"{fmt(s['pages_fetched'], 'pages')}; target <= 2x",
         ),
-        (
+        wall_cpu(
             "re-poll (all 304)",
-            fmt(s["repoll_s"]),
-            f"CPU {fmt(s['repoll_cpu_s'])}; pages fetched {fmt(s['repoll_pages_fetched'], '')}, feeds 304 "
+            "repoll_s",
+            "repoll_cpu_s",
+            note=f"; pages fetched {fmt(s['repoll_pages_fetched'], '')}, feeds 304 "
             f"{fmt(s['repoll_304_share'], '', 100)}%",
         ),
-        (
-            "  empty Scrapy spider start-up",
-            fmt(s["empty_spider_s"]),
-            f"CPU {fmt(s['empty_spider_cpu_s'])}",
-        ),
-        (
+        wall_cpu("  empty Scrapy spider start-up", "empty_spider_s", "empty_spider_cpu_s"),
+        wall_cpu(
             "  re-poll / empty spider",
-            fmt(s["repoll_vs_empty_spider"], "x"),
-            f"CPU {fmt(s['repoll_vs_empty_spider_cpu'], 'x')}; target <= 1.3x",
+            "repoll_vs_empty_spider",
+            "repoll_vs_empty_spider_cpu",
+            "x",
+            "; target <= 1.3x",
         ),
-        (
-            "  bare Scrapy, same requests (304)",
-            fmt(s["bare_repoll_s"]),
-            f"CPU {fmt(s['bare_repoll_cpu_s'])}",
-        ),
-        (
+        wall_cpu("  bare Scrapy, same requests (304)", "bare_repoll_s", "bare_repoll_cpu_s"),
+        wall_cpu(
             "  re-poll / bare Scrapy re-poll",
-            fmt(s["repoll_vs_bare_repoll"], "x"),
-            f"CPU {fmt(s['repoll_vs_bare_repoll_cpu'], 'x')}",
+            "repoll_vs_bare_repoll",
+            "repoll_vs_bare_repoll_cpu",
+            "x",
         ),
         *(
             [

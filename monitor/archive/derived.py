@@ -262,8 +262,8 @@ NATIONAL_WEEKS_TRIGGERS = {
 # `derived_deferred` row exists the triggers only note the story ids in `derived_pending`, and
 # refreshed_once() rebuilds each story once at the end, in the same transaction.
 DERIVED_DEFERRED_DDL = (
-    "CREATE TABLE IF NOT EXISTS derived_deferred (held INTEGER);"
-    " CREATE TABLE IF NOT EXISTS derived_pending (story_id INTEGER)"
+    "CREATE TABLE IF NOT EXISTS derived_deferred (held INTEGER)",
+    "CREATE TABLE IF NOT EXISTS derived_pending (story_id INTEGER)",
 )
 
 

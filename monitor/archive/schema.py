@@ -634,7 +634,7 @@ def m018_fts_follows_only_title_and_body(db: Database) -> None:
 
 @migrations()
 def m019_derived_tables_refreshed_once_per_placement(db: Database) -> None:
-    for statement in DERIVED_DEFERRED_DDL.split("; "):
+    for statement in DERIVED_DEFERRED_DDL:
         db.execute(statement)
     deferring = "EXISTS (SELECT 1 FROM derived_deferred)"
     for name, event, when, ids in DERIVED_TRIGGERS:
