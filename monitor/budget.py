@@ -1,8 +1,9 @@
 """Time budgets for CPU-bound work on the thread that drives downloads (issue 17, item 2).
 
-Feed parsing, main-text extraction and figure extraction run on Scrapy's reactor thread; while
-one of them runs, no download makes progress and no deadline fires. Each therefore runs under a
-SIGALRM budget: a pathological input (a ReDoS author, 120 KiB of money-heavy prose that made
+Feed parsing, main-text extraction and figure extraction run on Scrapy's reactor thread, or in
+a worker process (monitor/offload.py) where the same budgets apply; while one of them runs on
+the reactor's thread, no download makes progress and no deadline fires. Each therefore runs
+under a SIGALRM budget: a pathological input (a ReDoS author, 120 KiB of money-heavy prose that made
 extraction quadratic) raises TimeoutError at the budget and costs that one item its extra, never
 the cycle. SIGALRM can only be used on the main thread; elsewhere (tests, threads) the size caps
 are the bound.

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from monitor.offload import MAX_WORKERS
+
 DEFAULT_CONFIG = "config.yaml"
 DEFAULT_ARCHIVE = "archive.db"
 USER_AGENT = (
@@ -136,7 +138,20 @@ class Config(BaseModel):
     max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     cycle_timeout: int = Field(default=900, ge=10)
     redis: str | None = None  # set: workers share the crawl through Redis (monitor worker)
+    # processes that parse feeds and read pages beside the crawl (monitor/offload.py)
+    workers: int | Literal["auto"] = "auto"
     sources: list[Source]
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, value: object) -> int | str:
+        if value == "auto":
+            return "auto"
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_WORKERS:
+            return value
+        raise ValueError(
+            f"{str(value)[:40]!r} is not auto or a number of worker processes (0-{MAX_WORKERS})"
+        )
 
     @field_validator("redis")
     @classmethod

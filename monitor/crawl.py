@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from monitor import archive, lock
+from monitor import archive, lock, offload
 from monitor.config import Config, ConfigError
 
 log = logging.getLogger("monitor")
@@ -73,6 +73,7 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int | None) -> Any
             "DOWNLOAD_TIMEOUT": cfg.timeout,
             "DOWNLOAD_MAXSIZE": cfg.max_bytes,
             "CLOSESPIDER_TIMEOUT": cfg.cycle_timeout,
+            "MONITOR_WORKERS": cfg.workers,  # monitor/offload.py
             "LOG_INSTALL_ROOT_HANDLER": False,  # our one-line handler stays in charge
         },
         priority="cmdline",
@@ -106,7 +107,10 @@ def _crawl(cfg: Config, db_path: str | Path, run_id: int, sources: list[Any], db
             crawler = process.create_crawler(spider)
             crawlers.append(crawler)
             process.crawl(crawler, sources=batch, states=states)
-    process.start()
+    try:
+        process.start()
+    finally:
+        offload.shutdown()
     for crawler in crawlers:
         if error := getattr(crawler, "monitor_archive_error", None):
             raise archive.ArchiveError(f"{db_path}: cannot write archive: {error}")

@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, attribution, dedupe, figures, relevance, text
+from monitor import archive, attribution, dedupe, figures, offload, reading, relevance
 from monitor.archive import store
 from monitor.budget import EXTRACT_SECONDS, time_limit
 from monitor.fetchgate import FetchGate, NotReached
@@ -157,9 +157,17 @@ class FetchPipeline:
 
 class TextPipeline:
     """Main text from the fetched page (the feed's summary when there is none); the costly
-    extractor runs only on pages whose rough text already reads as county lines."""
+    extractor runs only on pages whose rough text already reads as county lines, in a worker
+    process when the cycle has one (monitor/reading.py, monitor/offload.py)."""
 
-    def process_item(self, item: Article) -> Article:
+    def __init__(self, crawler: Crawler) -> None:
+        self.offload = offload.for_crawler(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TextPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Article) -> Article:
         e = item.entry
         if not item.raw:
             item.body = e.summary
@@ -168,26 +176,33 @@ class TextPipeline:
         ):
             item.body = e.summary  # no lexicon anchor anywhere: irrelevant, never parsed
         else:
-            rough = text.rough_text(item.raw)
-            item.body = rough
             try:
-                with time_limit(EXTRACT_SECONDS, "main text"):
-                    relevant, _ = relevance.assess(e.title, rough)
-                    if relevant:
-                        item.body = text.main_text(item.raw, e.url)
-            except TimeoutError as exc:  # keep the rough text: the page is still archived
+                page = await self.offload.run(
+                    WORKER_DEADLINE, reading.page_body, item.raw, e.title, e.url
+                )
+            except (TimeoutError, offload.WorkerLost) as exc:  # judged on its feed fields
                 over_budget(item, exc)
+                item.body = e.summary
+            else:
+                item.body = page.body
+                if page.over_budget:  # the rough text is kept: the page is still archived
+                    over_budget(item, page.over_budget)
         item.raw = b""
         return item
 
 
-def over_budget(item: Article, exc: TimeoutError) -> None:
-    """One line for a page whose extraction hit its budget (monitor/budget.py)."""
+# How long a worker may hold one page's text or figures: their SIGALRM budget, and then some.
+WORKER_DEADLINE = 3 * EXTRACT_SECONDS
+
+
+def over_budget(item: Article, why: Exception | str) -> None:
+    """One line for a page whose extraction hit its budget (monitor/budget.py) or whose worker
+    process was lost (monitor/offload.py)."""
     log.warning(
         "event=extract_over_budget source=%s url=%s why=%r",
         item.entry.source_id,
         item.entry.url,
-        str(exc),
+        str(why),
     )
 
 
@@ -212,12 +227,13 @@ class FiguresPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.offload = offload.for_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FiguresPipeline:
         return cls(crawler)
 
-    def process_item(self, item: Article) -> Article:
+    async def process_item(self, item: Article) -> Article:
         e = item.entry
         if item.relevant and e.fetch:  # a bare aggregator headline is not a source
             source = getattr(self.crawler.spider, "sources", {}).get(e.source_id)
@@ -229,9 +245,15 @@ class FiguresPipeline:
                 getattr(source, "force", None),
             )
             try:
-                with time_limit(EXTRACT_SECONDS, "figures"):
-                    item.figures = attribution.extract(context)
-            except TimeoutError as exc:  # archived without figures; `monitor reextract` later
+                item.figures = await self.offload.run(
+                    WORKER_DEADLINE,
+                    offload.limited,
+                    EXTRACT_SECONDS,
+                    "figures",
+                    attribution.extract,
+                    context,
+                )
+            except (TimeoutError, offload.WorkerLost) as exc:  # none; `monitor reextract` later
                 over_budget(item, exc)
                 item.figures = []
         return item

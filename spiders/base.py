@@ -80,18 +80,21 @@ class MonitorSpider(scrapy.Spider):
             meta={"source_id": source.id, "handle_httpstatus_list": KEEP_STATUSES},
         )
 
-    def parse_poll(self, response: Response) -> Iterable[Article]:
+    async def parse_poll(self, response: Response) -> AsyncIterator[Article]:
         """Record the poll's outcome, then let the subclass read a fresh body."""
         source_id = response.meta["source_id"]
         try:
-            yield from self._poll(response)
+            articles = await self._poll(response)
         except Exception as exc:  # hostile headers or bodies fail this source, never look healthy
             poll = self.polls[source_id]
             poll.fail(f"{type(exc).__name__}: {exc}", "hard")
             poll.withhold_validators()
+            articles = []
+        for article in articles:
+            yield article
         self._poll_finished(source_id)
 
-    def _poll(self, response: Response) -> Iterable[Article]:
+    async def _poll(self, response: Response) -> list[Article]:
         source = self.sources[response.meta["source_id"]]
         poll = self.polls[source.id]
         poll.http_status, poll.duration_ms = response.status, poll.elapsed_ms()
@@ -101,26 +104,31 @@ class MonitorSpider(scrapy.Spider):
         if reasons and all(r in (301, 308) for r in reasons) and response.status < 400:
             poll.permanent_redirect = response.url  # a 304 at the new address counts too
         if response.status == 304:
-            return
+            return []
         if response.status >= 400:
             self._http_error(poll, response)
-            return
+            return []
         body_hash = hashlib.sha1(response.body).hexdigest()
         poll.etag = _header(response, b"ETag")
         poll.last_modified = _header(response, b"Last-Modified")
         poll.body_hash = body_hash
         if body_hash == self.states.get(source.id, {}).get("body_hash"):
-            return  # validators lied (or were absent): same bytes as last time
+            return []  # validators lied (or were absent): same bytes as last time
         try:
-            articles = list(self.read(source, response))
+            articles = await self.read_body(source, response)
         except Exception as exc:  # hostile input: any parser failure is this source's error
             poll.fail(f"{type(exc).__name__}: {exc}", "hard")
             poll.body_hash = None
-            return
+            return []
         poll.entries = len(articles)
-        if self.source_type == "feed":
+        if source.type == "feed":
             poll.ttl_seconds, poll.ttl_read = feeds.declared_ttl(response.body), True
-        yield from articles
+        return articles
+
+    async def read_body(self, source: Source, response: Response) -> list[Article]:
+        """The Articles in a 200 body; a subclass whose reading is costly hands it to a worker
+        process here (FeedSpider)."""
+        return list(self.read(source, response))
 
     def read(self, source: Source, response: Response) -> Iterable[Article]:
         """Subclasses: the Articles (entries only, not yet fetched) in a 200 body."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from scrapy.http import Response
 
-from monitor import feeds
+from monitor import feeds, offload
 from monitor.config import Source
 from monitor.items import Article
 from spiders.base import MonitorSpider
@@ -19,13 +19,32 @@ class FeedSpider(MonitorSpider):
     source_type = "feed"
 
     def read(self, source: Source, response: Response) -> Iterable[Article]:
-        for item in feeds.parse(response.body, response.url):
-            yield self.article(
-                source,
-                item.url,
-                item.title,
-                guid=item.guid,
-                summary=item.summary,
-                published=item.published,
-                publisher=item.publisher,
-            )
+        return articles_of(source, feeds.parse(response.body, response.url))
+
+    async def read_body(self, source: Source, response: Response) -> list[Article]:
+        """feedparser in the cycle's worker process when it has one (monitor/offload.py)."""
+        items = await offload.for_crawler(getattr(self, "crawler", None)).run(
+            PARSE_DEADLINE, feeds.parse, response.body, response.url
+        )
+        return articles_of(source, items)
+
+
+def articles_of(source: Source, items: list[feeds.FeedItem]) -> list[Article]:
+    """A feed's entries as Articles (a function: the history and distributed spiders read feeds
+    with FeedSpider.read on themselves)."""
+    return [
+        MonitorSpider.article(
+            source,
+            item.url,
+            item.title,
+            guid=item.guid,
+            summary=item.summary,
+            published=item.published,
+            publisher=item.publisher,
+        )
+        for item in items
+    ]
+
+
+# How long a worker may hold one feed: feedparser's own budget, and then some.
+PARSE_DEADLINE = 3 * feeds.PARSE_SECONDS

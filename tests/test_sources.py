@@ -3,6 +3,8 @@ parses it, with exact assertions on the first item and invariants over all items
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlite_utils import Database
 
 from monitor import check, config, feeds
 from monitor.demo import CONFIG, SITE
+from monitor.items import Article
 from monitor.loopback import SiteServer
 from spiders.feed import FeedSpider
 from spiders.listing import ListingSpider
@@ -175,6 +178,10 @@ FIXTURE_OF = {
 }
 
 
+async def _collect(articles: AsyncIterator[Article]) -> list[Article]:
+    return [a async for a in articles]
+
+
 def through_spider(platform: str) -> list[tuple[str, str, str | None]]:
     """(title, url, published) of each entry, as the shipped source's spider reads the fixture:
     its own selectors, preset and date format, only the URL moved to the fixture."""
@@ -186,7 +193,8 @@ def through_spider(platform: str) -> list[tuple[str, str, str | None]]:
     body = (PLATFORMS / file).read_bytes().replace(b"{{BASE}}", BASE.encode())
     response_cls = HtmlResponse if source.type == "html" else XmlResponse
     response = response_cls(source.url, body=body, encoding="utf-8", request=request)
-    found = [(a.entry.title, a.entry.url, a.entry.published) for a in spider.parse_poll(response)]
+    articles = asyncio.run(_collect(spider.parse_poll(response)))
+    found = [(a.entry.title, a.entry.url, a.entry.published) for a in articles]
     assert spider.polls[source.id].error is None, spider.polls[source.id]
     return found
 

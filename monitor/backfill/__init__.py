@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from monitor import archive
+from monitor import archive, offload
 from monitor.backfill.components import Backfill
 from monitor.backfill.progress import Progress
 from monitor.backfill.walk import Walk, start_walk
@@ -149,6 +149,7 @@ def _crawl(
         process.crawl(crawler, backfill=backfill)
         process.start()
     finally:
+        offload.shutdown()
         lock.close()
     if error := getattr(crawler, "monitor_archive_error", None):
         raise archive.ArchiveError(f"{db_path}: cannot write archive: {error}")

@@ -41,9 +41,8 @@ class DistributedSpider(MonitorSpider):
     def read(self, source: Source, response: Response) -> Iterable[Article]:
         return READERS[source.type](self, source, response)
 
-    def parse_poll(self, response: Response) -> Iterable[Article]:
-        source = self.sources[response.meta["source_id"]]
-        # MonitorSpider.parse_poll reads these before its first yield, i.e. within this next():
-        self.source_type = source.type
-        self.states[source.id] = response.meta.get("state") or {}
-        yield from super().parse_poll(response)
+    async def parse_poll(self, response: Response) -> AsyncIterator[Article]:
+        # the poll's state travels with its request; MonitorSpider._poll reads it
+        self.states[response.meta["source_id"]] = response.meta.get("state") or {}
+        async for article in super().parse_poll(response):
+            yield article

@@ -38,7 +38,7 @@ from scrapy.http import Response
 from scrapy_redis.queue import FifoQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
-from monitor import figures
+from monitor import figures, offload
 from monitor.config import Config
 from monitor.distributed import codec
 from monitor.distributed.common import Keys, archived_members, connect, reap, requeue
@@ -435,4 +435,7 @@ def run_worker(
     )
     process = CrawlerProcess(settings)
     process.crawl(DistributedSpider, sources=list(cfg.sources), config=config_path)
-    process.start()
+    try:
+        process.start()
+    finally:
+        offload.shutdown()

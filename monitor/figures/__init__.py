@@ -14,13 +14,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from monitor.figures.extractor import EXTRACTOR_VERSION, extract
+    from monitor.figures.extractor import extract
 
 __all__ = ["EXTRACTOR_VERSION", "extract"]
 
+# Stored with every figure: which rules read it (`monitor reextract` replaces older ones). Here,
+# not in the extractor, so that a process that only archives figures read elsewhere (a worker
+# process read them: monitor/offload.py) never loads the rules.
+EXTRACTOR_VERSION = "figures/3"
+
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name == "extract":
         from monitor.figures import extractor
 
         value = getattr(extractor, name)

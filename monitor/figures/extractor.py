@@ -24,7 +24,6 @@ from monitor.figures.scope import Cues
 from monitor.figures.sentences import Sent, sentences
 from monitor.items import METRICS, Figure
 
-EXTRACTOR_VERSION = "figures/3"
 MAX_TEXT = 200_000  # characters read per article; a release is rarely over 20,000
 MAX_FIGURES = 100  # figures returned per article; a real announcement states fewer than 40
 
