@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 METRICS: dict[str, str] = {
     "lines_closed": "count",
@@ -86,3 +87,11 @@ class Article:
     figures: list[Figure] = field(default_factory=list)
     story_id: int | None = None
     raw: bytes = b""  # the fetched page, dropped once its text is extracted
+    # what story matching reads off the archived text (dedupe.text_facts), computed beside the
+    # crawl (StoryFactsPipeline); None: placement reads it from the stored article itself
+    story_facts: dict[str, Any] | None = None
+
+    def stored_body(self) -> str | None:
+        """The text archived in `articles.body`: a relevant article's fetched page only (a
+        feed's summary has its own column, and an irrelevant page's text is not kept)."""
+        return self.body if self.relevant and self.http_status == 200 else None

@@ -46,7 +46,7 @@ T = TypeVar("T")
 WARM_AFTER = 0.25
 # Calls in flight per worker; the rest wait here, so a call's deadline never counts the time
 # it queued behind others.
-PER_WORKER = 2
+PER_WORKER = 8
 MAX_WORKERS = 16  # `workers:` at most; beyond a few, the one reactor feeding them is the limit
 
 
@@ -88,7 +88,7 @@ def _start_worker() -> None:
     import feedparser  # noqa: F401  (warm: the first call should not pay the imports)
     import trafilatura  # noqa: F401
 
-    from monitor import attribution, reading  # noqa: F401
+    from monitor import attribution, dedupe, reading, textfacts  # noqa: F401
 
 
 def _ready() -> int:

@@ -259,6 +259,37 @@ class FiguresPipeline:
         return item
 
 
+class StoryFactsPipeline:
+    """What story placement compares, read off a relevant article's archived text beside the
+    crawl (dedupe.text_facts: numbers, names, places, MinHash), so the archive step does not
+    compute it on the reactor's thread. Without it (a lost worker) placement reads it itself."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.offload = offload.for_crawler(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoryFactsPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Article) -> Article:
+        if item.relevant:
+            e = item.entry
+            try:
+                item.story_facts = await self.offload.run(
+                    WORKER_DEADLINE,
+                    offload.limited,
+                    EXTRACT_SECONDS,
+                    "story facts",
+                    dedupe.text_facts,
+                    e.title,
+                    item.stored_body() or "",
+                    (e.url, e.original_url),
+                )
+            except (TimeoutError, offload.WorkerLost):
+                item.story_facts = None
+        return item
+
+
 class FingerprintPipeline:
     """The content hash that exact-duplicate story matching uses."""
 
@@ -272,11 +303,14 @@ class ArchivePipeline:
     """Append the article, its figures and its story link in one transaction.
 
     Irrelevant articles (most of a cycle's entries) are written in batches, one transaction for
-    all those reaching this step in the same turn of the event loop (a feed's entries arrive
-    together): one commit each was most of their cost. Each item still leaves this step only
-    once its row is committed, so a poll is never recorded ahead of its articles."""
+    all those reaching this step within FLUSH_AFTER seconds of the first: one commit each was
+    most of their cost, and entries reach this step a few at a time (each after its own page
+    fetch and text; in the same turn of the event loop, ~3 at once). Each item still leaves
+    this step only once its row is committed, so a poll is never recorded ahead of its
+    articles."""
 
     BATCH = 500  # rows per transaction at most; a feed rarely has more than 100 entries
+    FLUSH_AFTER = 0.05  # seconds an irrelevant row may wait for others to share its commit
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -292,7 +326,7 @@ class ArchivePipeline:
         done = asyncio.get_running_loop().create_future()
         self.pending.append((item, done))
         if len(self.pending) == 1:
-            asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self._flush)
         elif len(self.pending) >= self.BATCH:
             self._flush()
         await done

@@ -83,6 +83,7 @@ ITEM_PIPELINES = {
     "monitor.pipelines.TextPipeline": 300,
     "monitor.pipelines.RelevancePipeline": 400,
     "monitor.pipelines.FiguresPipeline": 500,
+    "monitor.pipelines.StoryFactsPipeline": 550,
     "monitor.pipelines.FingerprintPipeline": 600,
     "monitor.pipelines.ArchivePipeline": 900,
 }

@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,9 +18,10 @@ import pytest
 from sqlite_utils import Database
 
 from monitor import feeds, offload, reading
+from monitor.archive import stories
 from monitor.config import ConfigError, parse
 from monitor.loopback import SiteServer
-from tests.conftest import FIXTURES, monitor, write_demo_config
+from tests.conftest import FIXTURES, ROOT, monitor, write_demo_config
 
 T = TypeVar("T")
 PAGE = (
@@ -205,3 +208,51 @@ def test_a_cycle_archives_the_same_rows_with_a_worker_as_without(
         found[workers] = _archive(folder / "archive.db")
     assert found[0]["figures"] and found[0]["stories"]
     assert found[1] == found[0]
+    # the story facts read beside the crawl are what placement reads off the stored article
+    db = Database(tmp_path / "workers-1" / "archive.db")
+    rows = db.execute(
+        "SELECT f.facts, a.id, a.title, a.body, a.content_hash, a.url, a.original_url, a.guid,"
+        " a.source_id, a.published FROM story_facts f JOIN articles a ON a.id = f.article_id"
+    ).fetchall()
+    assert len(rows) == db.execute("SELECT count(*) FROM articles WHERE relevant").fetchone()[0]
+    for stored, *article in rows:
+        db.execute("DELETE FROM story_facts WHERE article_id = ?", [article[0]])
+        assert json.loads(stored) == stories._facts_from_article(db, tuple(article))
+
+
+# `monitor run` in a process that says, as it exits, which costly libraries it loaded
+PROBE = (
+    "import atexit, sys\n"
+    "heavy = ('numpy', 'trafilatura', 'feedparser')\n"
+    "atexit.register(lambda: print('LOADED', [m for m in heavy if m in sys.modules],"
+    " file=sys.stderr))\n"
+    "from monitor.cli import cli\n"
+    "cli(sys.argv[1:], prog_name='monitor')\n"
+)
+
+
+def test_the_crawl_process_loads_no_parser_when_a_worker_reads_and_a_re_poll_loads_none(
+    demo_site: SiteServer, tmp_path: Path
+) -> None:
+    config = write_demo_config(tmp_path, demo_site)
+    text = config.read_text()
+    config.write_text(text.replace("sources:", "workers: 1\nsources:"))
+
+    def probe() -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", PROBE, "run", "--all", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stderr
+
+    cold = probe()
+    assert "LOADED []" in cold and "event=workers started=1" in cold, cold[-2000:]
+    config.write_text(text)  # workers: auto, the default
+    again = probe()
+    assert "LOADED []" in again and "event=workers" not in again, again[-2000:]
+    statuses = re.findall(r"event=poll source=\S+ http=(\d+)", again)
+    assert len(statuses) == 11 and set(statuses) == {"304"}, again[-2000:]  # nothing to read

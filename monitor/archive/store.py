@@ -292,8 +292,7 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
     """Append an article, its figures and its story link in one transaction; repeats add nothing."""
     e = art.entry
     published = e.published or art.fetched_at or now_iso()
-    # page text only: a feed summary already has its own column
-    body = art.body if art.relevant and art.http_status == 200 else None
+    body = art.stored_body()
     with write(db):
         existing = db.execute("SELECT id FROM articles WHERE url = ?", [e.url]).fetchone()
         if existing:  # seen again: a correction or a better copy is kept as a version
@@ -327,7 +326,8 @@ def save_article(db: Database, art: Article, run_id: int | None, extractor: str)
         _insert_figures(db, figures)
         story_new = 0
         if art.relevant:
-            art.story_id, created = stories.place(db, article_id, art, published)
+            # the facts were read off this same title, text and URLs (StoryFactsPipeline)
+            art.story_id, created = stories.place(db, article_id, art, published, art.story_facts)
             story_new = int(created)
     return {"articles_new": 1, "stories_new": story_new, "figures_new": len(figures)}
 

@@ -63,12 +63,15 @@ _ARTICLE_SQL = (
 )
 
 
-def _facts_from_article(db: Database, row: tuple[Any, ...]) -> dict[str, Any]:
+def _facts_from_article(
+    db: Database, row: tuple[Any, ...], read: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Read an article's text once: its facts and what else its key needs, kept in story_facts
     (so later placements read neither its body nor the article row, whose body may spill over
-    several pages)."""
+    several pages). `read`: the text's facts as the pipeline already read them off the same
+    title, text and URLs (in a worker process: monitor/offload.py)."""
     article_id, title, text, chash, url, original, guid, source_id, published = row
-    facts = dedupe.text_facts(title or "", text or "", (url, original))
+    facts = dict(read) if read else dedupe.text_facts(title or "", text or "", (url, original))
     facts.update(title=title or "", hash=chash, guid=guid, source=source_id, day=_day(published))
     db.execute(
         "INSERT OR REPLACE INTO story_facts (article_id, facts) VALUES (?, ?)",
@@ -109,9 +112,12 @@ def _figures_of(db: Database, ids: list[int]) -> dict[int, list[tuple[str, float
     return out
 
 
-def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
+def _keys(
+    db: Database, ids: Iterable[int], read: dict[int, dict[str, Any]] | None = None
+) -> dict[int, dedupe.StoryKey]:
     """Keys of several articles from their stored facts (read from the article the first
-    time), their figures and their source's force: three or four queries in all."""
+    time, unless `read` holds an article's text facts already), their figures and their
+    source's force: three or four queries in all."""
     ids = list(ids)
     if not ids:
         return {}
@@ -134,7 +140,7 @@ def _keys(db: Database, ids: Iterable[int]) -> dict[int, dedupe.StoryKey]:
             f"{_ARTICLE_SQL} WHERE a.id IN ({','.join('?' * len(missing))})", missing
         ).fetchall()
         for row in rows:
-            facts = _facts_from_article(db, row)
+            facts = _facts_from_article(db, row, (read or {}).get(int(row[0])))
             keys[int(row[0])] = _key_from_facts(facts, force.get(facts["source"]), figs[row[0]])
     return keys
 
@@ -161,8 +167,8 @@ def _source_forces(db: Database) -> dict[str, str]:
     return {s: f for s, f in db.execute("SELECT id, force FROM sources WHERE force IS NOT NULL")}
 
 
-def _key_of(db: Database, article_id: int) -> dedupe.StoryKey:
-    return _keys(db, [article_id])[article_id]
+def _key_of(db: Database, article_id: int, read: dict[str, Any] | None = None) -> dedupe.StoryKey:
+    return _keys(db, [article_id], {article_id: read} if read else None)[article_id]
 
 
 def _candidates(
@@ -339,16 +345,24 @@ def refresh_story(db: Database, story_id: int) -> None:
     )
 
 
-def place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
+def place(
+    db: Database,
+    article_id: int,
+    art: Article,
+    published: str,
+    read: dict[str, Any] | None = None,
+) -> tuple[int, bool]:
     """Join the matching story, or start one; returns (story_id, created). The story tables
     (story_figures, story_copies) are rebuilt once for the stories it touched, not once per
-    statement."""
+    statement. `read`: the text facts of the article as just stored, if already read."""
     with refreshed_once(db):
-        return _place(db, article_id, art, published)
+        return _place(db, article_id, art, published, read)
 
 
-def _place(db: Database, article_id: int, art: Article, published: str) -> tuple[int, bool]:
-    key = _key_of(db, article_id)
+def _place(
+    db: Database, article_id: int, art: Article, published: str, read: dict[str, Any] | None
+) -> tuple[int, bool]:
+    key = _key_of(db, article_id, read)
     ikeys = dedupe.index_keys(key)
     story_id, orphans = _choose(db, article_id, key, ikeys, _Groups(db))
     _post(db, article_id, ikeys, _day(published))

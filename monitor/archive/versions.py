@@ -85,7 +85,7 @@ def revise(
         return dict(NO_CHANGE)
     old = dict(db.table("articles").get(article_id))
     upgrade = why == "upgrade"
-    page = art.body if art.relevant and art.http_status == 200 else None
+    page = art.stored_body()
     fetched = art.http_status == 200 or upgrade
     same_text = not fetched or text_sha256(page, e.summary) == old.get("text_sha256")
     if not upgrade and same_text and (e.title, e.summary) == (old["title"], old["summary"]):

@@ -50,9 +50,11 @@ def loads(data: bytes | str) -> Any:
 
 
 def article_to_dict(art: Article) -> dict[str, Any]:
-    """Everything the archiver needs; the fetched page bytes are not sent."""
+    """Everything the archiver needs; the fetched page bytes are not sent, nor the story facts
+    (the archiver reads them off the text it stores: a message cannot choose a story)."""
     data = asdict(art)
     data.pop("raw", None)
+    data.pop("story_facts", None)
     return data
 
 
@@ -61,4 +63,5 @@ def article_from_dict(data: dict[str, Any]) -> Article:
     entry = Entry(**data.pop("entry"))
     figures = [Figure(**f) for f in data.pop("figures", [])]
     data.pop("raw", None)
+    data.pop("story_facts", None)
     return Article(entry=entry, figures=figures, **data)
