@@ -256,3 +256,43 @@ def test_the_crawl_process_loads_no_parser_when_a_worker_reads_and_a_re_poll_loa
     assert "LOADED []" in again and "event=workers" not in again, again[-2000:]
     statuses = re.findall(r"event=poll source=\S+ http=(\d+)", again)
     assert len(statuses) == 11 and set(statuses) == {"304"}, again[-2000:]  # nothing to read
+
+
+HOLDER = (
+    "import asyncio, os, sys, time\n"
+    "from monitor import offload\n"
+    "pool = offload.Offload(1)\n"
+    "print(asyncio.run(pool.run(30, os.getpid)), flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_worker_ends_with_the_cycle_that_started_it_even_on_kill_9() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert _running(worker)  # alive while the cycle is
+        parent.kill()  # SIGKILL: no handler, no atexit, no pool shutdown
+        parent.wait(10)
+        for _ in range(100):
+            if not _running(worker):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(worker, 9)
+            raise AssertionError("the worker outlived its cycle")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
