@@ -7,10 +7,11 @@ response is read (issue 19's profile). Handed to a worker process on a second co
 only pickles their arguments and results.
 
 `workers:` in config.yaml decides (monitor/config.py):
-- `auto` (the default): one worker on a machine with two or more CPUs, started only once the
-  process has spent `WARM_AFTER` CPU-seconds on such work in-process, and used once it has
-  started; until then calls run in-process, so no cycle waits for a worker's start-up and a
-  daemon cycle that reads one changed feed never starts one;
+- `auto` (the default): one worker on a machine with two or more CPUs, started once the
+  process has spent `WARM_AFTER` CPU-seconds on such work in-process (a re-poll, or a daemon
+  cycle that reads a few entries, never starts one), and every call from then on is handed to
+  it, queued while it starts (~0.3 s): running calls in-process until it was ready cost the
+  reactor 6% of a cold cycle in an A/B against that;
 - `N`: N workers, started at the first call, every call handed to them (what tests use);
 - `0`: everything in-process, as before.
 
@@ -42,8 +43,9 @@ log = logging.getLogger("monitor")
 T = TypeVar("T")
 
 # CPU-seconds of offloadable work done in-process before `auto` starts its worker: about what
-# one 40-entry feed and a handful of pages cost. A worker costs ~0.3 CPU-seconds to start.
-WARM_AFTER = 0.25
+# two 40-entry feeds and a few pages cost. A worker costs ~0.3 CPU-seconds to start, on the
+# other core; 0.25 s left too much of a cold cycle's first feeds on the reactor's thread.
+WARM_AFTER = 0.05
 # Calls in flight per worker; the rest wait here, so a call's deadline never counts the time
 # it queued behind others.
 PER_WORKER = 8
@@ -161,10 +163,7 @@ class Offload:
     def _use_pool(self) -> bool:
         if self.workers == 0:
             return False
-        if not self.adaptive:
-            return True
-        warm = self._warm
-        return warm is not None and warm.done() and warm.exception() is None
+        return not self.adaptive or self._pool is not None  # queued while it starts
 
     def _inline(self, fn: Callable[..., T], args: Any) -> T:
         self.counts.inline += 1
