@@ -127,8 +127,9 @@ class Offload:
         self._slots: asyncio.Semaphore | None = None
 
     async def run(self, deadline: float, fn: Callable[..., T], *args: Any) -> T:
-        """fn(*args), in a worker when one is ready; `deadline` seconds bound a call that a
-        worker holds (fn's own budget should be well inside it)."""
+        """fn(*args), in a worker once this process has its pool (queued while it starts), else
+        here; `deadline` seconds bound a call that a worker holds (fn's own budget should be
+        well inside it)."""
         if not self._use_pool():
             return self._inline(fn, args)
         from concurrent.futures.process import BrokenProcessPool
