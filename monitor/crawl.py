@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any
 
 from monitor import archive, lock, offload
 from monitor.config import Config, ConfigError
+from monitor.lifetime import die_with_parent
 
 log = logging.getLogger("monitor")
 
@@ -36,21 +36,6 @@ def cycle_lock(db_path: str | Path) -> Iterator[None]:
             yield
     except lock.Locked as exc:
         raise AlreadyRunning(str(exc)) from None
-
-
-def die_with_parent() -> None:
-    """A daemon's cycle never outlives its supervisor: if the daemon dies (kill -9, a signal it
-    did not handle), Linux sends this process SIGTERM, which closes the cycle as a stop does."""
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the daemon's hard timeout is the only guard
-        return
-    if os.getppid() == 1:  # the daemon died before the call: nobody would reap or stop us
-        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int | None) -> Any:

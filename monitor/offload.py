@@ -80,13 +80,10 @@ def limited(seconds: float, what: str, fn: Callable[..., T], *args: Any) -> T:
 
 def _start_worker() -> None:
     """In each worker: die with the cycle, leave Ctrl-C to it, and import what calls need."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cycle stops gracefully; we follow it
-    try:
-        import ctypes
+    from monitor.lifetime import die_with_parent
 
-        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the pool's pipe closing ends us instead
-        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cycle stops gracefully; we follow it
+    die_with_parent(signal.SIGKILL)  # not Linux: the pool's pipe closing ends us instead
     import feedparser  # noqa: F401  (warm: the first call should not pay the imports)
     import trafilatura  # noqa: F401
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -20,6 +21,7 @@ from monitor.items import Article
 from monitor.poll import Poll
 
 log = logging.getLogger("monitor")
+T = TypeVar("T")
 
 
 def archive_for(crawler: Crawler) -> Database:
@@ -195,6 +197,11 @@ class TextPipeline:
 WORKER_DEADLINE = 3 * EXTRACT_SECONDS
 
 
+async def in_budget(pool: offload.Offload, what: str, fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args) under one article's budget (EXTRACT_SECONDS), in the worker when there is one."""
+    return await pool.run(WORKER_DEADLINE, offload.limited, EXTRACT_SECONDS, what, fn, *args)
+
+
 def over_budget(item: Article, why: Exception | str) -> None:
     """One line for a page whose extraction hit its budget (monitor/budget.py) or whose worker
     process was lost (monitor/offload.py)."""
@@ -245,13 +252,8 @@ class FiguresPipeline:
                 getattr(source, "force", None),
             )
             try:
-                item.figures = await self.offload.run(
-                    WORKER_DEADLINE,
-                    offload.limited,
-                    EXTRACT_SECONDS,
-                    "figures",
-                    attribution.extract,
-                    context,
+                item.figures = await in_budget(
+                    self.offload, "figures", attribution.extract, context
                 )
             except (TimeoutError, offload.WorkerLost) as exc:  # none; `monitor reextract` later
                 over_budget(item, exc)
@@ -275,15 +277,10 @@ class StoryFactsPipeline:
         if item.relevant:
             e = item.entry
             try:
-                item.story_facts = await self.offload.run(
-                    WORKER_DEADLINE,
-                    offload.limited,
-                    EXTRACT_SECONDS,
-                    "story facts",
-                    dedupe.text_facts,
-                    e.title,
-                    item.stored_body() or "",
-                    (e.url, e.original_url),
+                urls = (e.url, e.original_url)
+                body = item.stored_body() or ""
+                item.story_facts = await in_budget(
+                    self.offload, "story facts", dedupe.text_facts, e.title, body, urls
                 )
             except (TimeoutError, offload.WorkerLost):
                 item.story_facts = None

@@ -12,7 +12,7 @@ its own transaction); if it has not exited after half the grace period it gets a
 (Scrapy stops at once) and at the end of the grace period SIGKILL (SQLite rolls back whatever
 transaction was open). The daemon then exits 0. A second signal to the daemon skips the wait.
 SIGHUP reloads the config instead of killing the daemon, and a cycle started by the daemon gets
-SIGTERM from the kernel if the daemon itself dies (crawl.die_with_parent): no orphan cycle runs
+SIGTERM from the kernel if the daemon itself dies (lifetime.die_with_parent): no orphan cycle runs
 on without its hard timeout.
 """
 
