@@ -59,6 +59,36 @@ def insert(db: Database, name: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid)
 
 
+def dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    """A query's rows as dicts keyed by column name."""
+    columns = [c[0] for c in cursor.description]
+    for row in cursor:
+        yield dict(zip(columns, row, strict=True))
+
+
+def get(db: Database, name: str, key: Any, pk: str = "id") -> dict[str, Any] | None:
+    """The row of table `name` whose `pk` is `key`, as a dict, or None. Plain SQL, as `insert`:
+    sqlite-utils' get reads the table's schema first (0.3 ms of a re-poll's 1.7 ms per source)."""
+    cursor = db.conn.execute(f'SELECT * FROM "{name}" WHERE "{pk}" = ?', [key])
+    return next(dicts(cursor), None)
+
+
+def update(db: Database, name: str, key: Any, values: dict[str, Any], pk: str = "id") -> None:
+    """Set `values` on the row whose `pk` is `key` (no row: nothing happens)."""
+    if values:
+        sets = ", ".join(f'"{c}" = ?' for c in values)
+        db.conn.execute(f'UPDATE "{name}" SET {sets} WHERE "{pk}" = ?', [*values.values(), key])
+
+
+def upsert(db: Database, name: str, row: dict[str, Any], pk: str = "id") -> None:
+    """Insert `row`, or set its other columns on the row with the same `pk` (the rest of that
+    row's columns are kept, as sqlite-utils' upsert does)."""
+    others = [c for c in row if c != pk]
+    sets = ", ".join(f'"{c}" = excluded."{c}"' for c in others)
+    action = f"DO UPDATE SET {sets}" if others else "DO NOTHING"
+    db.conn.execute(f'{_insert_sql(name, row)} ON CONFLICT("{pk}") {action}', list(row.values()))
+
+
 def insert_many(db: Database, name: str, rows: list[dict[str, Any]]) -> None:
     """Insert rows that all have the same columns, in one statement run per row."""
     if rows:

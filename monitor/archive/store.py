@@ -7,20 +7,34 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from monitor import forces, health
 from monitor.archive import stories, versions
-from monitor.archive.db import connect, insert, insert_many, now_iso, table, tune, write
+from monitor.archive.db import (
+    connect,
+    dicts,
+    get,
+    insert,
+    insert_many,
+    now_iso,
+    table,
+    tune,
+    update,
+    upsert,
+    write,
+)
 from monitor.archive.schema import migrations
-from monitor.attribution import ArticleContext
 from monitor.config import Config
 from monitor.dates import uk_date
 from monitor.errors import ArchiveError
 from monitor.items import Article, Figure
 from monitor.poll import Poll
+
+if TYPE_CHECKING:  # attribution's rules load only where figures are re-extracted
+    from monitor.attribution import ArticleContext
 
 # Derived data that a migration's new table needs filled from the rows already archived. The
 # migration only creates the table (migrations never run live rules: they are frozen, the
@@ -95,8 +109,10 @@ def _sync_forces(db: Database) -> None:
 
 
 def sync_sources(db: Database, cfg: Config) -> None:
-    """Make the sources table match the config without losing any source's poll state."""
+    """Make the sources table match the config without losing any source's poll state. Rows
+    the config leaves as they are are not written (a cron job runs this every few minutes)."""
     with write(db):
+        stored = {row["id"]: row for row in dicts(db.conn.execute("SELECT * FROM sources"))}
         configured = set()
         for src in cfg.sources:
             configured.add(src.id)
@@ -113,11 +129,7 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 "every_seconds": src.every,
             }
             row["tls_verify"] = int(src.tls_verify)  # an opt-out is recorded and shown in health
-            existing = (
-                table(db, "sources").get(src.id)
-                if table(db, "sources").count_where("id = ?", [src.id])
-                else None
-            )
+            existing = stored.get(src.id)
             adopted = (existing or {}).get("redirects_seen") or 0
             if adopted < health.REDIRECTS_TO_ADOPT:
                 row["url"] = src.url  # a followed permanent redirect overrides config's URL
@@ -127,10 +139,11 @@ def sync_sources(db: Database, cfg: Config) -> None:
                 row["status"] = "disabled"
             elif existing["status"] == "disabled":
                 row["status"] = "ok"
-            table(db, "sources").upsert(row, pk="id")
-        for (source_id,) in db.execute("SELECT id FROM sources WHERE enabled = 1"):
-            if source_id not in configured:
-                table(db, "sources").update(source_id, {"enabled": 0, "status": "disabled"})
+            if existing is None or any(existing.get(k) != v for k, v in row.items()):
+                upsert(db, "sources", row, pk="id")
+        for source_id, existing in stored.items():
+            if existing["enabled"] == 1 and source_id not in configured:
+                update(db, "sources", source_id, {"enabled": 0, "status": "disabled"})
 
 
 def due_source_ids(db: Database, when: datetime | None = None) -> list[str]:
@@ -154,7 +167,10 @@ def next_poll(db: Database) -> tuple[str | None, str | None]:
 
 def source_state(db: Database, source_id: str) -> dict[str, Any]:
     """The stored row for a source (validators, URL in use)."""
-    return dict(table(db, "sources").get(source_id))
+    row = get(db, "sources", source_id)
+    if row is None:
+        raise ArchiveError(f"source {source_id!r} is not in the archive's sources table")
+    return row
 
 
 def start_run(db: Database, trigger: str) -> int:
@@ -173,9 +189,8 @@ def close_abandoned_runs(db: Database, *, backfill: bool = False) -> None:
     running = [r[0] for r in db.execute(f"SELECT id FROM runs WHERE status = 'running' AND {kind}")]
     with write(db):
         for run_id in running:
-            table(db, "runs").update(
-                run_id, {**run_counts(db, run_id), "status": "killed", "finished_at": now_iso()}
-            )
+            counts = run_counts(db, run_id)
+            update(db, "runs", run_id, {**counts, "status": "killed", "finished_at": now_iso()})
 
 
 def run_counts(db: Database, run_id: int) -> dict[str, int]:
@@ -200,7 +215,7 @@ def run_counts(db: Database, run_id: int) -> dict[str, int]:
         " WHERE b.story_id = a.story_id AND b.run_id < ?)",
         [run_id, run_id],
     ).fetchone()[0]
-    kept = table(db, "runs").get(run_id)
+    kept = get(db, "runs", run_id) or {}
     # Counters the tables cannot see stay as counted: pages fetched and not archived, and the
     # sources a backfill walked (it writes no polls rows). The tables win where counters lag.
     return {
@@ -225,7 +240,10 @@ def add_run_counts(db: Database, run_id: int, counts: dict[str, int]) -> None:
 
 def run_row(db: Database, run_id: int) -> dict[str, Any]:
     """One run's row, with the counters its crawlers added."""
-    return dict(table(db, "runs").get(run_id))
+    row = get(db, "runs", run_id)
+    if row is None:
+        raise ArchiveError(f"run {run_id} is not in the archive's runs table")
+    return row
 
 
 def run_status(row: dict[str, Any], finished: bool = True) -> str:
@@ -242,22 +260,21 @@ def finish_run(db: Database, run_id: int, status: str) -> dict[str, Any]:
     in a run can be merged into another before it ends; an interrupted run's counters lag)."""
     counts = run_counts(db, run_id)
     with write(db):
-        table(db, "runs").update(run_id, {**counts, "finished_at": now_iso(), "status": status})
-    return dict(table(db, "runs").get(run_id))
+        update(db, "runs", run_id, {**counts, "finished_at": now_iso(), "status": status})
+    return run_row(db, run_id)
 
 
 def record_poll(db: Database, run_id: int, source_id: str, poll: Poll) -> None:
     """Store one poll and move the source's health state on (see monitor.health)."""
     when = datetime.now(UTC)
     # never sent (the cycle ended first): the poll is kept, the source is untouched and still due
-    src = table(db, "sources").get(source_id)
+    src = source_state(db, source_id)
     if not poll.unreached:
         health.flag_empty_listing(src, poll)  # mutates the poll, so its row records it too
-    update = {} if poll.unreached else health.after_poll(src, poll.as_result(), when)
+    changes = {} if poll.unreached else health.after_poll(src, poll.as_result(), when)
     with write(db):
-        if update:
-            table(db, "sources").update(source_id, update)
-        table(db, "polls").insert(poll.as_row(run_id, source_id, now_iso(when)))
+        update(db, "sources", source_id, changes)
+        insert(db, "polls", poll.as_row(run_id, source_id, now_iso(when)))
 
 
 def poll_recorded(db: Database, run_id: int, source_id: str) -> bool:
@@ -382,6 +399,8 @@ def _signature(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 def _context(db: Database, art: dict[str, Any]) -> ArticleContext:
     """What attribution knows of an archived article: its text, date and publishing source."""
+    from monitor.attribution import ArticleContext
+
     src = db.execute("SELECT kind, force FROM sources WHERE id = ?", [art["source_id"]]).fetchone()
     kind, force = src if src else (None, None)
     return ArticleContext.of(art["title"] or "", art["body"], art["published"], kind, force)
@@ -433,10 +452,8 @@ def cached_robots(db: Database, netloc: str, max_age: int) -> bytes | None:
 def store_robots(db: Database, netloc: str, status: int, body: bytes) -> None:
     """Remember a host's robots.txt (the body as served; a 404 means no rules)."""
     with write(db):
-        table(db, "robots").upsert(
-            {"netloc": netloc, "status": status, "body": body, "fetched_at": now_iso()},
-            pk="netloc",
-        )
+        row = {"netloc": netloc, "status": status, "body": body, "fetched_at": now_iso()}
+        upsert(db, "robots", row, pk="netloc")
 
 
 def save_irrelevant(db: Database, arts: list[Article], run_id: int | None) -> list[Article]:
