@@ -9,7 +9,9 @@ loopback servers, and round after round each variant's cold cycle (`monitor run 
 fresh archive) then its re-poll (every feed answers 304), each variant's `monitor` run from its
 own checkout (`python -m monitor` with that checkout first on the path). A variant is
 `label=CHECKOUT[:WORKERS]`; WORKERS is written as `workers:` into its config (leave it out for
-a checkout older than that key). Prints medians and min-max of wall and CPU seconds.
+a checkout older than that key). Prints medians and min-max of wall and CPU seconds, and each
+re-poll against an empty Scrapy spider started in the same round. Each checkout's modules are
+byte-compiled first (cycle.compile_sources).
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     variants = [Variant.parse(v) for v in args.variants]
+    for v in variants:
+        cycle.compile_sources(v.checkout)
+    empty: list[tuple[float, float]] = []
     work = Path(tempfile.mkdtemp(prefix="monitor-ab-"))
     corpus = corpus_mod.generate(work / "web", args.feeds, args.items, 0.1, args.seed)
     with ExitStack() as stack:
@@ -95,6 +100,8 @@ def main() -> None:
                     wall, cpu = run(v, config, db)
                     v.runs.setdefault(phase, []).append((wall, cpu))
                     print(f"round {r + 1} {v.label} {phase}: {wall:.2f} s, CPU {cpu:.2f} s")
+            got = cycle.timed_process([sys.executable, "-c", cycle.EMPTY_SPIDER])
+            empty.append((got["wall"], got["cpu"]))
     print(f"\n{'variant':<16}{'phase':<9}{'wall median (min-max)':<26}CPU median (min-max)")
     for v in variants:
         for phase, runs in v.runs.items():
@@ -104,6 +111,18 @@ def main() -> None:
                 f"{statistics.median(walls):.3f} s ({min(walls):.2f}-{max(walls):.2f})".ljust(51)
                 + f"{statistics.median(cpus):.3f} s ({min(cpus):.2f}-{max(cpus):.2f})"
             )
+    walls, cpus = [w for w, _ in empty], [c for _, c in empty]
+    print(
+        f"{'empty spider':<25}{statistics.median(walls):.3f} s".ljust(51)
+        + f"{statistics.median(cpus):.3f} s  (Scrapy's start-up alone, once a round)"
+    )
+    for v in variants:
+        ratio = [w / e for (w, _), (e, _) in zip(v.runs["re-poll"], empty, strict=True)]
+        ratio_cpu = [c / e for (_, c), (_, e) in zip(v.runs["re-poll"], empty, strict=True)]
+        print(
+            f"{v.label:<16}re-poll / empty spider, same round: {statistics.median(ratio):.2f}x"
+            f" ({min(ratio):.2f}-{max(ratio):.2f}), CPU {statistics.median(ratio_cpu):.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 Archives grow at a fixed news rate (articles per day), so a bigger archive is a longer history,
 as it is in production. Each placement is a full archive.save_article transaction (insert,
 figures, story placement through the story_keys index); half are copies of recent articles.
+An article's text facts are read before save_article, as the pipeline reads them in its worker,
+and reported apart (--facts-inline: placement reads them, as when no worker answers).
 """
 
 from __future__ import annotations
@@ -112,10 +114,12 @@ def build(path: Path, size: int, rate: int, seed: int = 1) -> datetime:
 
 
 def measure(
-    path: Path, end: datetime, count: int, rate: int, seed: int = 2
+    path: Path, end: datetime, count: int, rate: int, seed: int = 2, read_facts: bool = True
 ) -> dict[str, list[float]]:
     """Per new article published at the archive's end: save_article and stories.place CPU
-    seconds, candidates verified and article keys built (the work placement does)."""
+    seconds, candidates verified and article keys built (the work placement does). With
+    `read_facts` the article's text facts are read before save_article, as the pipeline does
+    in its worker, and timed apart ("facts"); without, placement reads them itself."""
     rng = random.Random(seed)
     vocab = _vocab(random.Random(1))
     db = archive.open_archive(path)
@@ -124,6 +128,7 @@ def measure(
     ).fetchall()
     out: dict[str, list[float]] = {
         "save": [],
+        "facts": [],
         "place": [],
         "place_wall": [],
         "candidates": [],
@@ -174,6 +179,10 @@ def measure(
             )
             out["candidates"].append(0)
             out["keys"].append(0)
+            if read_facts:  # as StoryFactsPipeline does, beside the crawl (monitor/offload.py)
+                t0 = time.process_time()
+                art.story_facts = dedupe.text_facts(title, body, (url, url))
+                out["facts"].append(time.process_time() - t0)
             t0 = time.process_time()
             archive.save_article(db, art, None, "bench")
             out["save"].append(time.process_time() - t0)
@@ -190,6 +199,11 @@ def main() -> None:
     parser.add_argument("--place", type=int, default=100, help="placements per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, sizes interleaved")
     parser.add_argument("--dir", help="keep built archives here and reuse them")
+    parser.add_argument(
+        "--facts-inline",
+        action="store_true",
+        help="placement reads the text facts itself (a lost worker), not the pipeline",
+    )
     args = parser.parse_args()
     results: dict[int, dict[str, list[float]]] = {s: {} for s in args.sizes}
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,7 +223,9 @@ def main() -> None:
                 src.conn.close()
                 end = START + timedelta(days=size / args.rate)
                 measure(work, end, 10, args.rate, seed=99)  # warm the page cache
-                got = measure(work, end, args.place, args.rate, seed=round_)
+                got = measure(
+                    work, end, args.place, args.rate, seed=round_, read_facts=not args.facts_inline
+                )
                 for k, v in got.items():
                     results[size].setdefault(k, []).extend(v)
                 work.unlink()
@@ -218,12 +234,13 @@ def main() -> None:
     med = statistics.median
     for size in args.sizes:
         r = results[size]
+        facts = f" + text facts {med(r['facts']) * 1000:.2f} ms in the worker" if r["facts"] else ""
         print(
             f"archive={size:>7} ({paths[size].stat().st_size >> 20} MB)"
             f"  save_article={med(r['save']) * 1000:.2f} ms"
             f"  stories.place={med(r['place']) * 1000:.2f} ms CPU"
             f" (p90 {statistics.quantiles(r['place'], n=10)[-1] * 1000:.2f},"
-            f" wall {med(r['place_wall']) * 1000:.2f})"
+            f" wall {med(r['place_wall']) * 1000:.2f}){facts}"
             f"  candidates={statistics.mean(r['candidates']):.1f}"
             f"  keys built={statistics.mean(r['keys']):.1f}  (medians)"
         )
