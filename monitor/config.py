@@ -6,7 +6,7 @@ import difflib
 import re
 import types
 from pathlib import Path
-from typing import Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 import yaml
@@ -235,6 +235,20 @@ def _check_unique(path: str, cfg: Config) -> None:
             raise ConfigError(f"{path}: sources[{i}]: an html source needs selectors or preset")
 
 
+def _load_yaml(text: str) -> Any:
+    """libyaml's parser when PyYAML has it (a 50-source config: 39 ms in pure Python, 3 ms in
+    C, on every run and re-poll); a document it refuses is read again in pure Python, whose
+    errors name more (the undefined alias, the offending character) and whose nesting limit
+    is the one the "nested too deeply" message reports."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def parse(
     text: str, path: str = DEFAULT_CONFIG, substitutions: dict[str, str] | None = None
 ) -> Config:
@@ -242,7 +256,7 @@ def parse(
     for name, value in (substitutions or {}).items():
         text = text.replace("{{" + name + "}}", value)
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text)
     except RecursionError:  # "[[[[..." 100,000 deep: PyYAML's composer recurses per level
         raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:

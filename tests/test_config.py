@@ -16,6 +16,9 @@ GOOD = "sources:\n  - name: gmp\n    url: https://example.org/feed\n"
     ("text", "message"),
     [
         ("sources: [\n", "c.yaml: not valid YAML at line 2"),
+        # libyaml reads valid configs; a refused one is re-read in Python, whose error names more
+        ("sources: *feeds\n", "c.yaml: not valid YAML at line 1: found undefined alias 'feeds'"),
+        ("sources:\n\t- a\n", "c.yaml: not valid YAML at line 2: found character '\\t' that"),
         (
             "sources:\n  - name: a\n    url: ftp://x/y\n",
             "c.yaml: sources[0].url: 'ftp://x/y' is not an http(s) URL",
