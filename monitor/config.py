@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 from pathlib import Path
@@ -43,6 +44,14 @@ def parse_interval(text: str | int) -> int:
     if seconds > MAX_INTERVAL_SECONDS:  # 9999999d overflows a datetime; 30 digits, SQLite
         raise ValueError(f"{str(text)[:40]!r} is longer than the 366 day maximum")
     return seconds
+
+
+# pydantic looks for plugins (observability hooks, found through entry points) as it builds
+# each model's validator: the first look scans every installed distribution's metadata, 20-40
+# ms on each run and re-poll, and these four models need none. PYDANTIC_DISABLE_PLUGINS is
+# pydantic's own switch; it is set only while the models below are built, then put back.
+_PLUGINS_SETTING = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 
 class Selectors(BaseModel):
@@ -170,6 +179,12 @@ class Config(BaseModel):
             raise ConfigError(f"no source named {name!r} (did you mean `{near[0]}`?)")
         shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
         raise ConfigError(f"no source named {name!r}; configured: {shown}")
+
+
+if _PLUGINS_SETTING is None:
+    del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+else:
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = _PLUGINS_SETTING
 
 
 def _key(loc: tuple[int | str, ...]) -> str:

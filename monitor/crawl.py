@@ -63,7 +63,26 @@ def scrapy_settings(cfg: Config, db_path: str | Path, run_id: int | None) -> Any
         },
         priority="cmdline",
     )
+    if not _shown("scrapy.utils.log", logging.INFO):
+        # Scrapy reads ten packages' versions from their metadata at start-up (~14 ms, a
+        # sixtieth of a re-poll) for an INFO line that only -v shows
+        settings.set("LOG_VERSIONS", [], priority="cmdline")
     return settings
+
+
+def _shown(name: str, level: int) -> bool:
+    """Whether a record of logger `name` at `level` would reach a handler: the -v question,
+    asked of the logging set-up itself (monitor.cli.setup_logging) rather than passed down."""
+    logger = logging.getLogger(name)
+    if not logger.isEnabledFor(level):
+        return False
+    record = logger.makeRecord(name, level, __file__, 0, "", (), None)
+    while logger is not None:
+        for handler in logger.handlers:
+            if level >= handler.level and handler.filter(record):
+                return True
+        logger = logger.parent if logger.propagate else None  # type: ignore[assignment]
+    return False
 
 
 def pick_sources(cfg: Config, db: Any, names: Sequence[str], every: bool) -> list[Any]:

@@ -165,6 +165,7 @@ def test_verbose_run_shows_scrapys_own_log(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, {"refused-a": OFFLINE["refused-a"]})
     proc = monitor("run", "--all", "-v", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
     assert "scrapy" in proc.stderr.lower() and "Error downloading" in proc.stderr
+    assert "Versions:" in proc.stderr and "Twisted" in proc.stderr  # read only when shown
 
 
 def test_run_on_a_terminal_draws_progress_and_one_line_per_failing_source(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +143,24 @@ def test_cli_refuses_an_interval_under_a_minute_and_accepts_90s(tmp_path: Path) 
     cfg.write_text(cfg.read_text().replace("30s", "90s"))
     monitor("run", "--config", str(cfg), "--db", str(tmp_path / "a.db"))
     assert config.load(cfg).sources[0].every == 90
+
+
+@pytest.mark.parametrize("setting", [None, "logfire"])
+def test_building_the_config_models_leaves_pydantic_plugins_as_the_user_set_them(
+    setting: str | None,
+) -> None:
+    """The models are built with pydantic's plugin scan off (a cost on every run), and the
+    variable is put back: the worker, Datasette and anything else started after see the
+    user's own setting."""
+    code = (
+        "import os; from monitor import config; "
+        "print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')), config.Config.__name__)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [repr(setting), "Config"]
