@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest
 from sqlite_utils import Database
 
-from monitor import archive, attribution, dedupe, figures, offload, reading, relevance
+from monitor import archive, dedupe, figures, offload, reading, relevance
 from monitor.archive import store
 from monitor.budget import EXTRACT_SECONDS, time_limit
 from monitor.fetchgate import FetchGate, NotReached
@@ -243,6 +243,8 @@ class FiguresPipeline:
     async def process_item(self, item: Article) -> Article:
         e = item.entry
         if item.relevant and e.fetch:  # a bare aggregator headline is not a source
+            from monitor import attribution  # its rules load with the first relevant page
+
             source = getattr(self.crawler.spider, "sources", {}).get(e.source_id)
             context = attribution.ArticleContext.of(
                 e.title,

@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tabulate import tabulate
-
 from monitor import archive
 
 # (column, header); the order is the order shown
@@ -109,6 +107,8 @@ def _wrap_error(text: str, width: int) -> str:
 
 
 def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
+    from tabulate import tabulate  # the status tables; `monitor run` never draws one
+
     cells = [[_short(r.get(c)) for c, _ in columns] for r in rows]
     return str(tabulate(cells, headers=[h for _, h in columns]))
 
